@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Launcher for the alignguard command line: builds the project if needed, then runs it.
+#   ./alignguard.sh --help
+# (It cannot be called ./alignguard: that name is the alignguard/ module's directory.)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$ROOT/scripts/jdk.sh"
+JAR="$ROOT/alignguard/target/alignguard.jar"
+
+# Rebuild when the jar is missing or any main source, resource or pom is newer than it.
+stale=""
+if [ ! -f "$JAR" ]; then
+  stale=yes
+elif [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{tensor,autograd,diffusion,alignguard}/pom.xml "$ROOT"/{tensor,autograd,diffusion,alignguard}/src/main \
+        -newer "$JAR" -type f 2>/dev/null | head -n 1)" ]; then
+  stale=yes
+fi
+if [ -n "$stale" ]; then
+  echo "alignguard: building (first run or sources changed)..." >&2
+  log="$(mktemp)"
+  if ! (cd "$ROOT" && mvn -q -B -Dmaven.test.skip=true -pl alignguard -am package >"$log" 2>&1); then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "alignguard: build failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -1,0 +1,50 @@
+package org.alignguard.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.alignguard.bench.MlpStepBench;
+import org.alignguard.tensor.Backends;
+import org.alignguard.tensor.bench.KernelBench;
+import org.alignguard.tensor.bench.KernelBench.Result;
+import org.alignguard.tensor.cpu.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Benchmarks the CPU backend and prints one JSON object per line (median after warm-up, with the
+ * thread count). The PyTorch/numpy peers are in bench/peers.py; docs/PERFORMANCE.md has both.
+ */
+@Command(name = "bench", description = "Benchmark SGEMM, conv2d forward+backward and an MLP training step; prints JSON lines.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--only", split = ",", paramLabel = "NAME",
+            description = "Run only these: sgemm512, sgemm1024, conv, mlp (default: all).")
+    List<String> only;
+
+    @Option(names = "--reps", defaultValue = "0", description = "Timed repetitions (default: per benchmark).")
+    int reps;
+
+    @Override public Integer call() {
+        List<String> which = only == null ? List.of("sgemm512", "sgemm1024", "conv", "mlp") : only;
+        for (String w : which)
+            if (!List.of("sgemm512", "sgemm1024", "conv", "mlp").contains(w)) throw new UserError("bench: unknown benchmark '" + w + "' (choose sgemm512, sgemm1024, conv, mlp)");
+        if (reps < 0) throw new UserError("bench: --reps must be positive, got " + reps);
+        System.out.println("{\"backend\": \"" + Backends.get().name() + "\", \"java\": \"" + Runtime.version() + "\"}");
+        List<Result> results = new ArrayList<>();
+        for (String w : which) {
+            Result r = switch (w) {
+                case "sgemm512" -> KernelBench.sgemm(512, 20, pick(31));
+                case "sgemm1024" -> KernelBench.sgemm(1024, 10, pick(21));
+                case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
+                default -> new Result("mlp3x256_b64_train_step", MlpStepBench.medianMs(256, 64, 300, pick(301)), "ms", pick(301), Parallel.THREADS);
+            };
+            System.out.println(r.toJson());
+            results.add(r);
+        }
+        return 0;
+    }
+
+    private int pick(int dflt) {
+        return reps > 0 ? reps : dflt;
+    }
+}

@@ -1,0 +1,53 @@
+package org.alignguard.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code alignguard} command line. Each subcommand is its own class; this one only wires them
+ * together and turns errors into one-line messages with a non-zero exit code (stack traces only
+ * with {@code --verbose}).
+ */
+@Command(name = "alignguard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "AlignGuard in pure Java: safety alignment of a text-to-image diffusion model with Diffusion-DPO experts.",
+        subcommands = {RunCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces on errors.")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean verbose = parsed.hasMatchedOption("--verbose");
+            if (verbose) ex.printStackTrace(cmd.getErr());
+            else cmd.getErr().println("alignguard " + cmd.getCommandName() + ": " + oneLine(ex));
+            return ex instanceof UserError ue ? ue.exitCode : 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String oneLine(Throwable ex) {
+        String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        return m.replace('\n', ' ');
+    }
+
+    /** The version comes from the Maven build, filtered into a resource. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/alignguard-version.properties")) {
+                if (in != null) p.load(in);
+            }
+            return new String[] {"alignguard " + p.getProperty("version", "unknown") + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

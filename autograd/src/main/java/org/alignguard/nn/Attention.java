@@ -1,0 +1,54 @@
+package org.alignguard.nn;
+
+import org.alignguard.autograd.NNOps;
+import org.alignguard.autograd.Ops;
+import org.alignguard.autograd.Variable;
+import org.alignguard.tensor.Rng;
+
+/**
+ * Multi-head scaled dot-product attention (Vaswani et al. 2017), named as in diffusers so the LoRA
+ * experts can target {@code to_q}, {@code to_k}, {@code to_v} and {@code to_out}.
+ *
+ * <pre>
+ *   x [B, N, dim] ──to_q──► Q ┐
+ *   context [B, M, ctxDim] ──to_k──► K ├─► softmax(Q Kᵀ / sqrt(d_head)) V ──to_out──► [B, N, dim]
+ *                          ──to_v──► V ┘    (per head, d_head = dim / heads)
+ * </pre>
+ * Self-attention passes {@code context = null} (keys and values come from x); cross-attention passes
+ * the text encoder's token embeddings.
+ */
+public class Attention extends Module {
+    public final int heads, dim, headDim;
+    public final Linear to_q, to_k, to_v, to_out;
+
+    /** {@code contextDim} is the key/value input size: {@code dim} for self-attention. */
+    public Attention(int dim, int contextDim, int heads, Rng rng) {
+        if (heads <= 0 || dim % heads != 0) throw new IllegalArgumentException("Attention: dim " + dim + " is not divisible by " + heads + " heads");
+        this.heads = heads;
+        this.dim = dim;
+        this.headDim = dim / heads;
+        this.to_q = child("to_q", new Linear(dim, dim, false, rng));
+        this.to_k = child("to_k", new Linear(contextDim, dim, false, rng));
+        this.to_v = child("to_v", new Linear(contextDim, dim, false, rng));
+        this.to_out = child("to_out", new Linear(dim, dim, true, rng));
+    }
+
+    public Variable forward(Variable x, Variable context) {
+        Variable ctx = context == null ? x : context;
+        if (x.ndim() != 3 || ctx.ndim() != 3 || ctx.dim(0) != x.dim(0))
+            throw new IllegalArgumentException("Attention: need x [B,N,dim] and context [B,M,ctxDim], got " + java.util.Arrays.toString(x.shape()) + " and " + java.util.Arrays.toString(ctx.shape()));
+        Variable q = splitHeads(to_q.forward(x));
+        Variable k = splitHeads(to_k.forward(ctx));
+        Variable v = splitHeads(to_v.forward(ctx));
+        Variable scores = Ops.mulScalar(Ops.matmul(q, k.transpose(-1, -2)), (float) (1.0 / Math.sqrt(headDim)));
+        Variable attn = NNOps.softmax(scores, -1);
+        Variable out = Ops.matmul(attn, v);                 // [B, heads, N, headDim]
+        int b = x.dim(0), n = x.dim(1);
+        return to_out.forward(out.permute(0, 2, 1, 3).reshape(b, n, dim));
+    }
+
+    /** [B, N, dim] -> [B, heads, N, headDim]. */
+    private Variable splitHeads(Variable t) {
+        return t.reshape(t.dim(0), t.dim(1), heads, headDim).permute(0, 2, 1, 3);
+    }
+}
