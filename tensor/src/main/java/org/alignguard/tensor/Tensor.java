@@ -95,6 +95,7 @@ public final class Tensor {
     }
 
     public boolean isContiguous() {
+        if (numel() == 0) return true;
         int expect = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expect) return false;

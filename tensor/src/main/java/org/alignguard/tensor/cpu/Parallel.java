@@ -16,13 +16,29 @@ public final class Parallel {
 
     public static final int THREADS = Integer.getInteger("alignguard.threads", Runtime.getRuntime().availableProcessors());
     private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    private static final ThreadLocal<Boolean> SERIAL = ThreadLocal.withInitial(() -> false);
+
+    /** Runs {@code body} with every loop of this thread inline, as with one thread (for determinism tests). */
+    public static void serially(Runnable body) {
+        boolean prev = SERIAL.get();
+        SERIAL.set(true);
+        try {
+            body.run();
+        } finally {
+            SERIAL.set(prev);
+        }
+    }
+
+    private static boolean inline() {
+        return POOL == null || SERIAL.get() || java.util.concurrent.ForkJoinTask.inForkJoinPool();
+    }
 
     /**
      * Runs {@code body} for every i in [0, n). Runs inline when there is one thread, one item, or
      * less than {@code minWorkPerTask * 2} total work units ({@code workPerItem} each).
      */
     public static void forRange(int n, long workPerItem, IntConsumer body) {
-        if (POOL == null || n < 2 || workPerItem * n < 32_768 || java.util.concurrent.ForkJoinTask.inForkJoinPool()) {
+        if (n < 2 || workPerItem * n < 32_768 || inline()) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
@@ -34,7 +50,7 @@ public final class Parallel {
      * when the work is large enough.
      */
     public static void forChunks(int n, long workPerItem, ChunkBody body) {
-        int chunks = (POOL == null || workPerItem * n < 65_536 || java.util.concurrent.ForkJoinTask.inForkJoinPool()) ? 1 : Math.min(n, THREADS);
+        int chunks = (workPerItem * n < 65_536 || inline()) ? 1 : Math.min(n, THREADS);
         if (chunks <= 1) {
             body.run(0, n);
             return;

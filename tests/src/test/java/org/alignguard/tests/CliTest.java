@@ -1,0 +1,104 @@
+package org.alignguard.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.alignguard.cli.Main;
+import org.alignguard.tensor.Rng;
+import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end: exit codes, output, and one-line errors without stack traces. */
+class CliTest {
+    @TempDir Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void versionAndHelp() {
+        Run v = run("--version");
+        assertEquals(0, v.code());
+        assertTrue(v.out().startsWith("alignguard "), v.out());
+        Run h = run("--help");
+        assertEquals(0, h.code());
+        assertTrue(h.out().contains("inspect") && h.out().contains("bench"), h.out());
+    }
+
+    @Test
+    void inspectListsTensorsAndMetadata() throws Exception {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("down.0.attn.to_q.weight", Tensor.randn(new Rng(1), 8, 4));
+        t.put("down.0.attn.to_out.bias", Tensor.zeros(8));
+        Path f = dir.resolve("m.safetensors");
+        Safetensors.write(f, t, Map.of("seed", "42"));
+        Run r = run("inspect", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("down.0.attn.to_q.weight") && r.out().contains("F32") && r.out().contains("[8, 4]"), r.out());
+        assertTrue(r.out().contains("40 parameters"), r.out());
+        assertTrue(r.out().contains("seed = 42"), r.out());
+    }
+
+    @Test
+    void inspectOfCorruptFileIsOneLineWithoutStackTrace() throws Exception {
+        Path f = dir.resolve("bad.safetensors");
+        Files.write(f, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, '{'});
+        Run r = run("inspect", f.toString());
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("bad.safetensors"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        Run verbose = run("inspect", "--verbose", f.toString());
+        assertTrue(verbose.err().contains("\tat "), "--verbose prints the stack trace");
+    }
+
+    @Test
+    void inspectOfMissingFileAndUnknownFlag() {
+        Run r = run("inspect", dir.resolve("nope.safetensors").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no such file"), r.err());
+        Run u = run("inspect", "--bogus", "x");
+        assertEquals(2, u.code());
+        assertTrue(u.err().contains("--bogus"), u.err());
+    }
+
+    @Test
+    void benchRejectsUnknownNames() {
+        Run r = run("bench", "--only", "nope");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown benchmark 'nope'"), r.err());
+    }
+
+    @Test
+    void benchPrintsJsonLines() {
+        Run r = run("bench", "--only", "mlp", "--reps", "3");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length, r.out());
+        for (String l : lines) assertTrue(l.startsWith("{") && l.endsWith("}"), l);
+        assertTrue(lines[1].contains("\"unit\": \"ms\"") && lines[1].contains("\"threads\""), lines[1]);
+    }
+}
