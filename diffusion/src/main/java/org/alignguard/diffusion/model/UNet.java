@@ -1,0 +1,133 @@
+package org.alignguard.diffusion.model;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.alignguard.autograd.Ops;
+import org.alignguard.autograd.ShapeOps;
+import org.alignguard.autograd.Variable;
+import org.alignguard.nn.Conv2d;
+import org.alignguard.nn.GroupNorm;
+import org.alignguard.nn.Module;
+import org.alignguard.nn.ModuleList;
+import org.alignguard.tensor.Rng;
+
+/**
+ * The conditional UNet ε_θ(x_t, t, c) of Stable Diffusion (Rombach et al. 2022), at toy scale.
+ * It predicts the noise ε that was added to x_0 to make x_t, given the timestep t and the text
+ * context c (the text encoder's token embeddings).
+ *
+ * <pre>
+ *   x_t ─► conv_in ─► down.0 ─► down.1 ─► … ─► mid ─► … ─► up.1 ─► up.0 ─► GN ─► SiLU ─► conv_out ─► ε
+ *                      │ skips ───────────────────────────────► concatenated on the way up
+ *   t ─► time_embed ─► every ResnetBlock;   c ─► every SpatialTransformer (cross-attention)
+ * </pre>
+ * Level i works at size imageSize / 2^i with {@code config.channels(i)} channels. Each down level has
+ * {@code layersPerBlock} ResNet blocks (each followed by a transformer where attention is on), then a
+ * stride-2 conv except at the last level. Each up level has one more block, taking a skip each time.
+ */
+public final class UNet extends Module {
+    public final UNetConfig config;
+    public final TimestepEmbedding time_embed;
+    public final Conv2d conv_in, conv_out;
+    public final ModuleList<Level> down, up;
+    public final Level mid;
+    public final GroupNorm norm_out;
+
+    /** One resolution level: ResNet blocks, optional transformers, optional resampling. */
+    public static final class Level extends Module {
+        final ModuleList<ResnetBlock> res = child("res", new ModuleList<>());
+        final ModuleList<SpatialTransformer> attn = child("attn", new ModuleList<>());
+        Downsample downsample;
+        Upsample upsample;
+
+        void addDownsample(Downsample d) { downsample = child("downsample", d); }
+        void addUpsample(Upsample u) { upsample = child("upsample", u); }
+
+        Variable block(int j, Variable h, Variable temb, Variable context) {
+            h = res.get(j).forward(h, temb);
+            return attn.size() > 0 ? attn.get(j).forward(h, context) : h;
+        }
+    }
+
+    public UNet(UNetConfig cfg, Rng rng) {
+        this.config = cfg;
+        int temb = cfg.timeEmbedDim(), g = cfg.groups(), levels = cfg.channelMult().length;
+        time_embed = child("time_embed", new TimestepEmbedding(cfg.baseChannels(), temb, rng));
+        conv_in = child("conv_in", new Conv2d(cfg.inChannels(), cfg.channels(0), 3, 1, 1, true, rng));
+
+        // Down path; remember the channels of every skip connection.
+        Deque<Integer> skips = new ArrayDeque<>();
+        skips.push(cfg.channels(0));
+        down = child("down", new ModuleList<>());
+        int ch = cfg.channels(0);
+        for (int i = 0; i < levels; i++) {
+            Level lv = down.add(new Level());
+            int out = cfg.channels(i);
+            for (int j = 0; j < cfg.layersPerBlock(); j++) {
+                lv.res.add(new ResnetBlock(ch, out, temb, g, cfg.dropout(), rng));
+                if (cfg.attentionLevels()[i]) lv.attn.add(new SpatialTransformer(out, cfg.contextDim(), cfg.heads(), g, rng));
+                ch = out;
+                skips.push(ch);
+            }
+            if (i < levels - 1) {
+                lv.addDownsample(new Downsample(ch, rng));
+                skips.push(ch);
+            }
+        }
+
+        mid = child("mid", new Level());
+        mid.res.add(new ResnetBlock(ch, ch, temb, g, cfg.dropout(), rng));
+        mid.attn.add(new SpatialTransformer(ch, cfg.contextDim(), cfg.heads(), g, rng));
+        mid.res.add(new ResnetBlock(ch, ch, temb, g, cfg.dropout(), rng));
+
+        // Up path, deepest level first: each block eats one skip.
+        up = child("up", new ModuleList<>());
+        for (int i = levels - 1; i >= 0; i--) {
+            Level lv = up.add(new Level());
+            int out = cfg.channels(i);
+            for (int j = 0; j <= cfg.layersPerBlock(); j++) {
+                lv.res.add(new ResnetBlock(ch + skips.pop(), out, temb, g, cfg.dropout(), rng));
+                if (cfg.attentionLevels()[i]) lv.attn.add(new SpatialTransformer(out, cfg.contextDim(), cfg.heads(), g, rng));
+                ch = out;
+            }
+            if (i > 0) lv.addUpsample(new Upsample(ch, rng));
+        }
+        norm_out = child("norm_out", new GroupNorm(g, ch, 1e-5f));
+        conv_out = child("conv_out", new Conv2d(ch, cfg.inChannels(), 3, 1, 1, true, rng));
+    }
+
+    /** ε_θ(x_t, t, context): x [B, C, S, S], one timestep per sample, context [B, L, contextDim]. */
+    public Variable forward(Variable x, int[] t, Variable context) {
+        int s = config.imageSize();
+        if (x.ndim() != 4 || x.dim(1) != config.inChannels() || x.dim(2) != s || x.dim(3) != s)
+            throw new IllegalArgumentException("UNet: expected input [B, " + config.inChannels() + ", " + s + ", " + s + "], got " + java.util.Arrays.toString(x.shape()));
+        if (t.length != x.dim(0) || context.dim(0) != x.dim(0) || context.dim(-1) != config.contextDim())
+            throw new IllegalArgumentException("UNet: batch " + x.dim(0) + " needs " + x.dim(0) + " timesteps (got " + t.length + ") and context [B, L, " + config.contextDim() + "], got " + java.util.Arrays.toString(context.shape()));
+        Variable temb = time_embed.forward(t);
+        Variable h = conv_in.forward(x);
+        Deque<Variable> skips = new ArrayDeque<>();
+        skips.push(h);
+        for (Level lv : down) {
+            for (int j = 0; j < lv.res.size(); j++) {
+                h = lv.block(j, h, temb, context);
+                skips.push(h);
+            }
+            if (lv.downsample != null) {
+                h = lv.downsample.forward(h);
+                skips.push(h);
+            }
+        }
+        h = mid.res.get(0).forward(h, temb);
+        h = mid.attn.get(0).forward(h, context);
+        h = mid.res.get(1).forward(h, temb);
+        for (Level lv : up) {
+            for (int j = 0; j < lv.res.size(); j++) {
+                h = ShapeOps.concat(List.of(h, skips.pop()), 1);
+                h = lv.block(j, h, temb, context);
+            }
+            if (lv.upsample != null) h = lv.upsample.forward(h);
+        }
+        return conv_out.forward(Ops.silu(norm_out.forward(h)));
+    }
+}

@@ -1,0 +1,60 @@
+package org.alignguard.diffusion.model;
+
+import java.util.Arrays;
+
+/**
+ * Everything that fixes the UNet's shape. Saved with every checkpoint, so a checkpoint can be checked
+ * against the code that loads it.
+ *
+ * @param imageSize       side of the square input image, in pixels
+ * @param inChannels      image channels (3 for RGB)
+ * @param baseChannels    channels at the first level; level i has baseChannels * channelMult[i]
+ * @param channelMult     one entry per resolution level; each level after the first halves the size
+ * @param layersPerBlock  ResNet blocks per level on the way down (the way up has one more)
+ * @param attentionLevels which levels get a spatial transformer after each ResNet block
+ * @param heads           attention heads in every transformer
+ * @param contextDim      size of the text encoder's token embeddings (cross-attention keys/values)
+ * @param groups          GroupNorm groups
+ * @param dropout         dropout in the ResNet blocks during training
+ */
+public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] channelMult, int layersPerBlock,
+                         boolean[] attentionLevels, int heads, int contextDim, int groups, float dropout) {
+    public UNetConfig {
+        if (channelMult.length == 0 || attentionLevels.length != channelMult.length)
+            throw new IllegalArgumentException("UNetConfig: channelMult " + Arrays.toString(channelMult) + " and attentionLevels " + Arrays.toString(attentionLevels) + " must be non-empty and the same length");
+        if (imageSize % (1 << (channelMult.length - 1)) != 0)
+            throw new IllegalArgumentException("UNetConfig: image size " + imageSize + " is not divisible by 2^" + (channelMult.length - 1));
+        for (int m : channelMult)
+            if ((baseChannels * m) % groups != 0 || (baseChannels * m) % heads != 0)
+                throw new IllegalArgumentException("UNetConfig: " + baseChannels * m + " channels do not split into " + groups + " groups and " + heads + " heads");
+    }
+
+    public int channels(int level) {
+        return baseChannels * channelMult[level];
+    }
+
+    public int timeEmbedDim() {
+        return baseChannels * 4;
+    }
+
+    /** A tiny config for tests: 8x8 images, two levels, attention on the second. */
+    public static UNetConfig tiny(int contextDim) {
+        return new UNetConfig(8, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, contextDim, 4, 0f);
+    }
+
+    @Override public boolean equals(Object o) {
+        return o instanceof UNetConfig c && imageSize == c.imageSize && inChannels == c.inChannels && baseChannels == c.baseChannels
+                && Arrays.equals(channelMult, c.channelMult) && layersPerBlock == c.layersPerBlock && Arrays.equals(attentionLevels, c.attentionLevels)
+                && heads == c.heads && contextDim == c.contextDim && groups == c.groups && dropout == c.dropout;
+    }
+
+    @Override public int hashCode() {
+        return Arrays.hashCode(channelMult) * 31 + imageSize;
+    }
+
+    @Override public String toString() {
+        return "UNetConfig[imageSize=" + imageSize + ", inChannels=" + inChannels + ", baseChannels=" + baseChannels + ", channelMult=" + Arrays.toString(channelMult)
+                + ", layersPerBlock=" + layersPerBlock + ", attentionLevels=" + Arrays.toString(attentionLevels) + ", heads=" + heads
+                + ", contextDim=" + contextDim + ", groups=" + groups + ", dropout=" + dropout + "]";
+    }
+}
