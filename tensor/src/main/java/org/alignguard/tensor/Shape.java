@@ -50,6 +50,14 @@ public final class Shape {
         return a;
     }
 
+    /** As {@link #axis(String, int, int)}, with the tensor's shape in the message. */
+    public static int axis(String op, int axis, int[] shape) {
+        int a = axis < 0 ? axis + shape.length : axis;
+        if (a < 0 || a >= shape.length)
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for shape " + str(shape) + " (" + shape.length + " dims)");
+        return a;
+    }
+
     /** {@code lead} followed by {@code tail}. */
     public static int[] concat(int[] lead, int... tail) {
         int[] r = Arrays.copyOf(lead, lead.length + tail.length);

@@ -87,11 +87,11 @@ public final class Tensor {
 
     /** Size of one dim; negative axes count from the end. */
     public int dim(int axis) {
-        return shape[Shape.axis("dim", axis, shape.length)];
+        return shape[Shape.axis("dim", axis, shape)];
     }
 
     public int stride(int axis) {
-        return strides[Shape.axis("stride", axis, shape.length)];
+        return strides[Shape.axis("stride", axis, shape)];
     }
 
     public boolean isContiguous() {
@@ -174,7 +174,7 @@ public final class Tensor {
         int[] s = new int[order.length], st = new int[order.length];
         boolean[] seen = new boolean[order.length];
         for (int i = 0; i < order.length; i++) {
-            int a = Shape.axis("permute", order[i], shape.length);
+            int a = Shape.axis("permute", order[i], shape);
             if (seen[a]) throw new IllegalArgumentException("permute: axis " + a + " repeated in " + Arrays.toString(order));
             seen[a] = true;
             s[i] = shape[a];
@@ -187,8 +187,8 @@ public final class Tensor {
     public Tensor transpose(int a, int b) {
         int[] order = new int[shape.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        a = Shape.axis("transpose", a, shape.length);
-        b = Shape.axis("transpose", b, shape.length);
+        a = Shape.axis("transpose", a, shape);
+        b = Shape.axis("transpose", b, shape);
         order[a] = b;
         order[b] = a;
         return permute(order);
@@ -196,7 +196,7 @@ public final class Tensor {
 
     /** Elements {@code start <= i < end} along one axis (a view). */
     public Tensor slice(int axis, int start, int end) {
-        int a = Shape.axis("slice", axis, shape.length);
+        int a = Shape.axis("slice", axis, shape);
         if (start < 0 || end > shape[a] || start > end)
             throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") out of dim " + a + " of shape " + Shape.str(shape));
         int[] s = shape.clone();
@@ -232,7 +232,7 @@ public final class Tensor {
 
     /** Removes a size-1 dim (a view). */
     public Tensor squeeze(int axis) {
-        int a = Shape.axis("squeeze", axis, shape.length);
+        int a = Shape.axis("squeeze", axis, shape);
         if (shape[a] != 1) throw new IllegalArgumentException("squeeze: dim " + a + " of shape " + Shape.str(shape) + " is not 1");
         int[] s = new int[shape.length - 1], st = new int[shape.length - 1];
         for (int i = 0, j = 0; i < shape.length; i++) if (i != a) { s[j] = shape[i]; st[j++] = strides[i]; }
@@ -241,7 +241,7 @@ public final class Tensor {
 
     /** Splits into pieces of the given sizes along an axis (views). */
     public List<Tensor> split(int axis, int... sizes) {
-        int a = Shape.axis("split", axis, shape.length);
+        int a = Shape.axis("split", axis, shape);
         int total = 0;
         for (int s : sizes) total += s;
         if (total != shape[a])
@@ -288,7 +288,7 @@ public final class Tensor {
         boolean[] red = new boolean[shape.length];
         if (axes.length == 0) Arrays.fill(red, true);
         for (int ax : axes) {
-            int a = Shape.axis(name, ax, shape.length);
+            int a = Shape.axis(name, ax, shape);
             if (red[a] && axes.length > 0) throw new IllegalArgumentException(name + ": axis " + ax + " given twice");
             red[a] = true;
         }
@@ -360,18 +360,18 @@ public final class Tensor {
     // ---------------------------------------------------------------- softmax, joins, gather
 
     public Tensor softmax(int axis) {
-        return Backends.get().softmax(this, Shape.axis("softmax", axis, shape.length), false);
+        return Backends.get().softmax(this, Shape.axis("softmax", axis, shape), false);
     }
 
     public Tensor logSoftmax(int axis) {
-        return Backends.get().softmax(this, Shape.axis("log_softmax", axis, shape.length), true);
+        return Backends.get().softmax(this, Shape.axis("log_softmax", axis, shape), true);
     }
 
     /** Joins tensors along an axis; all other dims must match. */
     public static Tensor concat(List<Tensor> parts, int axis) {
         if (parts.isEmpty()) throw new IllegalArgumentException("concat: no tensors given");
         int[] first = parts.get(0).shape;
-        int a = Shape.axis("concat", axis, first.length);
+        int a = Shape.axis("concat", axis, first);
         for (Tensor t : parts) {
             boolean ok = t.shape.length == first.length;
             for (int i = 0; ok && i < first.length; i++) ok = i == a || t.shape[i] == first[i];

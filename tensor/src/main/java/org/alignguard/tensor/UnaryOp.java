@@ -14,7 +14,7 @@ public enum UnaryOp {
             case SIGMOID -> sigmoid(x);
             case SILU -> x * sigmoid(x);
             case GELU -> (float) (0.5 * x * (1.0 + Erf.erf(x * INV_SQRT2)));
-            case RELU -> x > 0 ? x : 0f;
+            case RELU -> Math.max(x, 0f); // NaN stays NaN, as in the vector kernel and PyTorch
             case ABS -> Math.abs(x);
             case SQUARE -> x * x;
             case RECIPROCAL -> 1f / x;

@@ -71,7 +71,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor upsampleNearest2x(Tensor x) {
         int[] s = x.shape();
         int planes = s[0] * s[1], h = s[2], w = s[3];
-        float[] xs = x.contiguous().toArray();
+        float[] xs = Host.read(x);
         Tensor out = Tensor.zeros(s[0], s[1], 2 * h, 2 * w);
         float[] o = out.data();
         Parallel.forRange(planes, 4L * h * w, p -> {
@@ -84,7 +84,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor sumPool2x(Tensor g) {
         int[] s = g.shape();
         int planes = s[0] * s[1], h = s[2] / 2, w = s[3] / 2;
-        float[] gs = g.contiguous().toArray();
+        float[] gs = Host.read(g);
         Tensor out = Tensor.zeros(s[0], s[1], h, w);
         float[] o = out.data();
         Parallel.forRange(planes, 4L * h * w, p -> {
@@ -132,7 +132,7 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor indexSelect(Tensor table, int[] indices, int[] indexShape) {
         int cols = table.dim(1);
-        float[] t = table.contiguous().toArray();
+        float[] t = Host.read(table);
         Tensor out = Tensor.zeros(Shape.concat(indexShape, cols));
         float[] o = out.data();
         for (int i = 0; i < indices.length; i++) System.arraycopy(t, indices[i] * cols, o, i * cols, cols);
@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor indexAdd(Tensor grad, int[] indices, int rows) {
         int cols = grad.dim(-1);
-        float[] g = grad.contiguous().toArray();
+        float[] g = Host.read(grad);
         Tensor out = Tensor.zeros(rows, cols);
         float[] o = out.data();
         for (int i = 0; i < indices.length; i++) Simd.axpy(1f, g, i * cols, o, indices[i] * cols, cols);

@@ -40,8 +40,8 @@ final class NormKernels {
     }
 
     static NormResult forward(Tensor x, Layout L, Tensor gamma, Tensor beta, float eps) {
-        float[] xs = x.contiguous().toArray();
-        float[] g = gamma == null ? null : gamma.contiguous().toArray(), b = beta == null ? null : beta.contiguous().toArray();
+        float[] xs = Host.read(x);
+        float[] g = gamma == null ? null : Host.read(gamma), b = beta == null ? null : Host.read(beta);
         Tensor yT = Tensor.zeros(x.shape());
         float[] y = yT.data(), mean = new float[L.rows], rstd = new float[L.rows];
         Parallel.forRange(L.rows, L.rowLen, r -> {
@@ -67,8 +67,8 @@ final class NormKernels {
 
     /** Returns {dx, dgamma, dbeta}; the last two are null without affine parameters. */
     static Tensor[] backward(Tensor x, Tensor gradY, NormResult saved, Layout L, Tensor gamma, boolean affine, int channels) {
-        float[] xs = x.contiguous().toArray(), dy = gradY.contiguous().toArray();
-        float[] g = gamma == null ? null : gamma.contiguous().toArray();
+        float[] xs = Host.read(x), dy = Host.read(gradY);
+        float[] g = gamma == null ? null : Host.read(gamma);
         float[] mean = saved.mean(), rstd = saved.rstd();
         Tensor dxT = Tensor.zeros(x.shape());
         float[] dx = dxT.data();

@@ -51,7 +51,7 @@ final class SoftmaxKernels {
     static Tensor backward(Tensor yT, Tensor gT, int axis, boolean log) {
         Tensor yc = lastAxis(yT, axis), gc = lastAxis(gT, axis);
         int n = yc.dim(-1), rows = yc.numel() / Math.max(1, n);
-        float[] y = yc.toArray(), g = gc.toArray();
+        float[] y = Host.read(yc), g = Host.read(gc);
         Tensor out = Tensor.zeros(yc.shape());
         float[] dx = out.data();
         Parallel.forRange(rows, 4L * n, r -> {

@@ -19,26 +19,48 @@ final class VectorKernels {
     /** True for the binary ops that have a lane-wise vector form here. */
     static boolean supports(BinaryOp op) {
         return switch (op) {
-            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM -> true;
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_GRAD -> true;
             default -> false;
         };
     }
 
     static boolean supports(UnaryOp op) {
         return switch (op) {
-            case NEG, ABS, SQUARE, RELU, SQRT -> true;
+            case NEG, ABS, SQUARE, RELU, SQRT, EXP, SIGMOID, SILU -> true;
             default -> false;
         };
     }
 
-    private static VectorOperators.Binary lanewise(BinaryOp op) {
+    /**
+     * One lane-wise op. A switch on a loop-invariant code rather than {@code lanewise(op)} with a
+     * variable operator: only calls with a constant operator compile to single AVX instructions.
+     */
+    private static FloatVector apply(int code, FloatVector x, FloatVector y) {
+        return switch (code) {
+            case 0 -> x.add(y);
+            case 1 -> x.sub(y);
+            case 2 -> x.mul(y);
+            case 3 -> x.div(y);
+            case 4 -> x.max(y);
+            case 5 -> x.min(y);
+            default -> {
+                // SILU_GRAD: y · σ(x) · (1 + x · (1 − σ(x)))
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                FloatVector sig = one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+                yield y.mul(sig).mul(one.add(x.mul(one.sub(sig))));
+            }
+        };
+    }
+
+    private static int code(BinaryOp op) {
         return switch (op) {
-            case ADD -> VectorOperators.ADD;
-            case SUB -> VectorOperators.SUB;
-            case MUL -> VectorOperators.MUL;
-            case DIV -> VectorOperators.DIV;
-            case MAXIMUM -> VectorOperators.MAX;
-            case MINIMUM -> VectorOperators.MIN;
+            case ADD -> 0;
+            case SUB -> 1;
+            case MUL -> 2;
+            case DIV -> 3;
+            case MAXIMUM -> 4;
+            case MINIMUM -> 5;
+            case SILU_GRAD -> 6;
             default -> throw new IllegalArgumentException(op.name());
         };
     }
@@ -48,17 +70,17 @@ final class VectorKernels {
      * Returns the number of elements done; the caller finishes the tail with scalar code.
      */
     static int binary(BinaryOp op, float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
-        VectorOperators.Binary vop = lanewise(op);
+        int code = code(op);
         int bound = S.loopBound(n), i = 0;
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += LANES)
-                FloatVector.fromArray(S, a, pa + i).lanewise(vop, FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
+                apply(code, FloatVector.fromArray(S, a, pa + i), FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
         } else if (sa == 1) {
             FloatVector vb = FloatVector.broadcast(S, b[pb]);
-            for (; i < bound; i += LANES) FloatVector.fromArray(S, a, pa + i).lanewise(vop, vb).intoArray(out, o + i);
+            for (; i < bound; i += LANES) apply(code, FloatVector.fromArray(S, a, pa + i), vb).intoArray(out, o + i);
         } else {
             FloatVector va = FloatVector.broadcast(S, a[pa]);
-            for (; i < bound; i += LANES) va.lanewise(vop, FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
+            for (; i < bound; i += LANES) apply(code, va, FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
         }
         return i;
     }
@@ -66,7 +88,7 @@ final class VectorKernels {
     /** out[o+i] = op(a[pa+i]) for contiguous runs; returns elements done. */
     static int unary(UnaryOp op, float[] a, int pa, float[] out, int o, int n) {
         int bound = S.loopBound(n), i = 0;
-        FloatVector zero = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(S, a, pa + i);
             FloatVector r = switch (op) {
@@ -75,6 +97,10 @@ final class VectorKernels {
                 case SQUARE -> v.mul(v);
                 case RELU -> v.max(zero);
                 case SQRT -> v.sqrt();
+                case EXP -> v.lanewise(VectorOperators.EXP);
+                // σ(x) = 1 / (1 + e^{-x}); e^{-x} overflows to +inf for x < -88, giving 0 as it should.
+                case SIGMOID -> one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                case SILU -> v.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
                 default -> throw new IllegalArgumentException(op.name());
             };
             r.intoArray(out, o + i);
