@@ -27,5 +27,6 @@ if [ -n "$stale" ]; then
   rm -f "$log"
 fi
 
+export ALIGNGUARD_HOME="$ROOT"
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -24,7 +24,7 @@ import org.alignguard.tensor.Rng;
  * Position matters (left/right, top/bottom), so the features are flattened, not pooled.
  */
 public final class SceneClassifier extends Module {
-    public final int imageSize;
+    public final int imageSize, channels;
     public final List<String> headNames;
     private final ModuleList<Conv2d> convs = child("convs", new ModuleList<>());
     private final ModuleList<GroupNorm> norms = child("norms", new ModuleList<>());
@@ -35,6 +35,7 @@ public final class SceneClassifier extends Module {
     public SceneClassifier(int imageSize, int channels, Map<String, Integer> headSizes, Rng rng) {
         if (imageSize % 4 != 0) throw new IllegalArgumentException("SceneClassifier: image size " + imageSize + " is not divisible by 4");
         this.imageSize = imageSize;
+        this.channels = channels;
         int c = channels;
         int[][] layers = {{3, c, 1}, {c, 2 * c, 2}, {2 * c, 2 * c, 1}, {2 * c, 2 * c, 2}};
         for (int[] l : layers) {

@@ -1,0 +1,41 @@
+package org.alignguard.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.alignguard.diffusion.pipeline.Generator;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import picocli.CommandLine.Option;
+
+/** The options every sampling command shares: which model, and how to sample. */
+final class ModelOptions {
+    @Option(names = "--model", paramLabel = "CKPT", description = "Text-to-image checkpoint (default: the shipped models/base.safetensors).")
+    Path model;
+
+    @Option(names = "--steps", defaultValue = "25", description = "Sampling steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--guidance", defaultValue = "3.0", description = "Classifier-free guidance weight w (default: ${DEFAULT-VALUE}).")
+    float guidance;
+
+    @Option(names = "--sampler", defaultValue = "ddim", description = "ddim or ddpm (default: ${DEFAULT-VALUE}).")
+    String sampler;
+
+    Generator.Settings settings() {
+        Outputs.positive("--steps", steps);
+        try {
+            return new Generator.Settings(steps, guidance, Generator.Sampler.parse(sampler));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    TextToImageModel load() {
+        Path p = model == null ? Outputs.defaultModel() : model;
+        Outputs.checkReadable(p, "text-to-image checkpoint (run 'alignguard pretrain' or pass --model)");
+        try {
+            return TextToImageModel.load(p).model();
+        } catch (IOException e) {
+            throw new UserError(e.getMessage(), 2, e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.alignguard.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the shipped models live, and the no-overwrite rule for outputs. */
+final class Outputs {
+    private Outputs() {}
+
+    /** The repository root: set by the launcher as ALIGNGUARD_HOME, else the working directory. */
+    static Path home() {
+        String h = System.getenv("ALIGNGUARD_HOME");
+        return Path.of(h == null || h.isBlank() ? "." : h);
+    }
+
+    static Path defaultModel() { return home().resolve("models/base.safetensors"); }
+
+    static Path defaultClassifier() { return home().resolve("models/classifier.safetensors"); }
+
+    /** Refuses to replace an existing file unless --force was given (exit code 2). */
+    static void checkWritable(Path out, boolean force) {
+        if (Files.exists(out) && !force) throw new UserError("output " + out + " exists; pass --force to overwrite it");
+        if (Files.isDirectory(out)) throw new UserError("output " + out + " is a directory");
+    }
+
+    static void checkReadable(Path in, String what) {
+        if (!Files.isRegularFile(in)) throw new UserError("no " + what + " at " + in);
+    }
+
+    static void positive(String name, long v) {
+        if (v <= 0) throw new UserError(name + " must be positive, got " + v);
+    }
+}

@@ -1,0 +1,88 @@
+package org.alignguard.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.alignguard.diffusion.classifier.SceneClassifier;
+import org.alignguard.diffusion.model.TextEncoderConfig;
+import org.alignguard.diffusion.model.UNetConfig;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.schedule.NoiseSchedule;
+import org.alignguard.diffusion.train.ClassifierTrainer;
+import org.alignguard.diffusion.train.DiffusionTrainer;
+import org.alignguard.diffusion.world.Tokenizer;
+import org.alignguard.diffusion.world.World;
+import org.alignguard.tensor.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Pretrains the measuring classifier, then the base text-to-image model, on the synthetic world:
+ * the model AlignGuard will later align. Writes OUT/classifier.safetensors and OUT/base.safetensors
+ * (EMA weights), with the seed, the command and the configs in their metadata.
+ */
+@Command(name = "pretrain", description = "Train the classifier and the base text-to-image model on the synthetic world.")
+final class PretrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--out", defaultValue = "models", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
+    @Option(names = "--steps", defaultValue = "3000", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") float lr;
+    @Option(names = "--classifier-steps", defaultValue = "1500", description = "Classifier training steps (default: ${DEFAULT-VALUE}).") int classifierSteps;
+    @Option(names = "--base-channels", defaultValue = "32", description = "UNet channels at the first level (default: ${DEFAULT-VALUE}).") int baseChannels;
+    @Option(names = "--text-dim", defaultValue = "64", description = "Text encoder width (default: ${DEFAULT-VALUE}).") int textDim;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for everything (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).") int every;
+    @Option(names = "--resume", description = "Continue from OUT/pretrain-state.safetensors.") boolean resume;
+    @Option(names = "--force", description = "Overwrite existing outputs.") boolean force;
+
+    @Override public Integer call() throws Exception {
+        Outputs.positive("--steps", steps);
+        Outputs.positive("--batch", batch);
+        Outputs.positive("--classifier-steps", classifierSteps);
+        Outputs.positive("--checkpoint-every", every);
+        Path base = out.resolve("base.safetensors"), clfPath = out.resolve("classifier.safetensors"), state = out.resolve("pretrain-state.safetensors");
+        if (!resume) {
+            Outputs.checkWritable(base, force);
+            Outputs.checkWritable(clfPath, force);
+            if (Files.exists(state) && !force) throw new UserError("training state " + state + " exists; pass --resume to continue it or --force to start over");
+            Files.deleteIfExists(state);
+        }
+        Files.createDirectories(out);
+        World world = World.load();
+        String command = "alignguard " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("seed", Long.toString(seed));
+        meta.put("command", command);
+        long t0 = System.nanoTime();
+        try (Progress progress = new Progress()) {
+            int size = 16;
+            if (!(resume && Files.exists(clfPath))) {
+                ClassifierTrainer ct = new ClassifierTrainer(world, size);
+                var cfg = new ClassifierTrainer.Config(classifierSteps, 64, 2e-3f, 16, 0.08f, seed);
+                SceneClassifier clf = ct.train(cfg, progress);
+                Map<String, Double> acc = ct.accuracy(clf, 2000, seed + 777);
+                progress.message("classifier accuracy on 2000 held-out renders: " + acc);
+                Map<String, String> cm = new LinkedHashMap<>(meta);
+                cm.put("accuracy", acc.toString());
+                ClassifierTrainer.save(clf, clfPath, cm);
+            }
+            Tokenizer tok = Tokenizer.forWorld(world);
+            UNetConfig uc = new UNetConfig(size, 3, baseChannels, new int[] {1, 2, 2}, 1, new boolean[] {false, true, true}, 4, textDim, 8, 0f);
+            TextEncoderConfig tc = new TextEncoderConfig(tok.size(), 24, textDim, 2, 4);
+            TextToImageModel model = TextToImageModel.create(tok, tc, uc, TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000), new Rng(seed));
+            var dcfg = new DiffusionTrainer.Config(steps, batch, lr, Math.min(200, steps / 10), 0.1f, 0.999f, 1f, every, seed);
+            var ema = new DiffusionTrainer(world, model).train(dcfg, state, resume, meta, progress);
+            meta.put("steps", Integer.toString(steps));
+            meta.put("train_seconds", String.format(java.util.Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e9));
+            model.save(base, ema, meta);
+        }
+        System.out.println("wrote " + clfPath + " and " + base + " in " + String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 6e10) + " min");
+        return 0;
+    }
+
+}

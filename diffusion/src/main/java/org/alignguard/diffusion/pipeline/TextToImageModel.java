@@ -1,0 +1,151 @@
+package org.alignguard.diffusion.pipeline;
+
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.alignguard.autograd.Variable;
+import org.alignguard.diffusion.model.TextEncoder;
+import org.alignguard.diffusion.model.TextEncoderConfig;
+import org.alignguard.diffusion.model.UNet;
+import org.alignguard.diffusion.model.UNetConfig;
+import org.alignguard.diffusion.schedule.NoiseSchedule;
+import org.alignguard.diffusion.world.Tokenizer;
+import org.alignguard.nn.Module;
+import org.alignguard.tensor.Rng;
+import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.io.Safetensors;
+
+/**
+ * Everything a text-to-image checkpoint holds: the tokenizer's vocabulary, the text encoder, the
+ * UNet, and the noise schedule they were trained with — the counterpart of a Stable Diffusion
+ * release. One safetensors file: weights under {@code unet.} and {@code text_encoder.}, configs and
+ * vocabulary as JSON in the metadata.
+ */
+public final class TextToImageModel {
+    public static final String FORMAT = "alignguard-t2i-1";
+
+    public final Tokenizer tokenizer;
+    public final TextEncoder textEncoder;
+    public final UNet unet;
+    public final NoiseSchedule schedule;
+
+    public TextToImageModel(Tokenizer tokenizer, TextEncoder textEncoder, UNet unet, NoiseSchedule schedule) {
+        if (textEncoder.config.vocabSize() != tokenizer.size())
+            throw new IllegalArgumentException("text encoder vocabulary " + textEncoder.config.vocabSize() + " != tokenizer's " + tokenizer.size());
+        if (textEncoder.config.dim() != unet.config.contextDim())
+            throw new IllegalArgumentException("text encoder dim " + textEncoder.config.dim() + " != UNet contextDim " + unet.config.contextDim());
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.schedule = schedule;
+    }
+
+    public static TextToImageModel create(Tokenizer tok, TextEncoderConfig tc, UNetConfig uc, NoiseSchedule schedule, Rng rng) {
+        return new TextToImageModel(tok, new TextEncoder(tc, rng), new UNet(uc, rng), schedule);
+    }
+
+    public int imageSize() { return unet.config.imageSize(); }
+
+    /** Token ids of the prompts, [prompts.size() * maxLen] row-major. The empty prompt is allowed. */
+    public int[] tokenize(List<String> prompts) {
+        int len = textEncoder.config.maxLen();
+        int[] ids = new int[prompts.size() * len];
+        for (int i = 0; i < prompts.size(); i++) System.arraycopy(tokenizer.encode(prompts.get(i), len).ids(), 0, ids, i * len, len);
+        return ids;
+    }
+
+    /** The text context c for the UNet's cross-attention, [B, maxLen, dim]. */
+    public Variable encode(List<String> prompts) {
+        return textEncoder.forward(tokenize(prompts), prompts.size());
+    }
+
+    /** All weights under their checkpoint names. */
+    public Map<String, Variable> namedParameters() {
+        Map<String, Variable> all = new LinkedHashMap<>();
+        unet.namedParameters().forEach((k, v) -> all.put("unet." + k, v));
+        textEncoder.namedParameters().forEach((k, v) -> all.put("text_encoder." + k, v));
+        return all;
+    }
+
+    /** Metadata that lets {@link #load} rebuild the same model. */
+    public Map<String, String> describe() {
+        Gson gson = new Gson();
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", FORMAT);
+        m.put("unet_config", gson.toJson(unet.config));
+        m.put("text_encoder_config", gson.toJson(textEncoder.config));
+        m.put("vocabulary", String.join("\n", tokenizer.vocabulary()));
+        m.put("schedule", schedule.kind.name() + ":" + schedule.numTrainTimesteps);
+        return m;
+    }
+
+    /** Saves weights (e.g. the EMA weights when given) with {@link #describe()} plus {@code extra} metadata, atomically. */
+    public void save(Path file, Map<String, Tensor> weights, Map<String, String> extra) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(describe());
+        meta.putAll(extra);
+        Safetensors.write(file, weights == null ? stateDict() : weights, meta);
+    }
+
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        namedParameters().forEach((k, v) -> s.put(k, v.data()));
+        return s;
+    }
+
+    /** Loads a checkpoint; errors name the file and what does not match. */
+    public static Loaded load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException("no checkpoint at " + file);
+        Safetensors.Loaded l = Safetensors.read(file);
+        Map<String, String> meta = l.metadata();
+        if (!FORMAT.equals(meta.get("format")))
+            throw new IOException(file + ": not a text-to-image checkpoint of this version (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
+        Gson gson = new Gson();
+        UNetConfig uc;
+        TextEncoderConfig tc;
+        NoiseSchedule schedule;
+        try {
+            uc = gson.fromJson(meta.get("unet_config"), UNetConfig.class);
+            tc = gson.fromJson(meta.get("text_encoder_config"), TextEncoderConfig.class);
+            String[] s = meta.get("schedule").split(":");
+            schedule = scheduleFor(NoiseSchedule.Kind.valueOf(s[0]), Integer.parseInt(s[1]));
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + e.getMessage(), e);
+        }
+        Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
+        TextToImageModel m = create(tok, tc, uc, schedule, new Rng(0));
+        Map<String, Tensor> unetW = new HashMap<>(), textW = new HashMap<>();
+        l.tensors().forEach((k, v) -> {
+            if (k.startsWith("unet.")) unetW.put(k.substring(5), v);
+            else if (k.startsWith("text_encoder.")) textW.put(k.substring(13), v);
+        });
+        try {
+            load(m.unet, unetW);
+            load(m.textEncoder, textW);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": weights do not match the config (" + e.getMessage() + ")", e);
+        }
+        return new Loaded(m, meta);
+    }
+
+    private static void load(Module module, Map<String, Tensor> w) {
+        module.loadStateDict(w, true);
+    }
+
+    /** The schedule parameters this project uses for each kind. */
+    public static NoiseSchedule scheduleFor(NoiseSchedule.Kind kind, int steps) {
+        return switch (kind) {
+            case LINEAR -> new NoiseSchedule(kind, steps, 1e-4, 0.02);
+            case SCALED_LINEAR -> new NoiseSchedule(kind, steps, 0.00085, 0.012);
+            case COSINE -> new NoiseSchedule(kind, steps, 0, 0);
+        };
+    }
+
+    /** A loaded model with the checkpoint's metadata (seed, command, step, ...). */
+    public record Loaded(TextToImageModel model, Map<String, String> metadata) {}
+}
