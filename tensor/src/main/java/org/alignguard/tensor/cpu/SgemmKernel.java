@@ -1,0 +1,315 @@
+package org.alignguard.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packed, cache-blocked SGEMM with a register-blocked Vector API micro-kernel (BLIS style).
+ *
+ * <p>Loop nest, for one (sub-)problem run by one thread:
+ * <pre>
+ *   for pc in K step KC:
+ *     for ic in M step MC:               A block (MC x KC) packed into MR-row micro-panels
+ *       for jc in N step NC:             B block (KC x NC) packed into NR-column panels, kept in L2
+ *         for ir in MC step MR:          A micro-panel (MR x KC) read from the packed block
+ *           for jr in NC step NR:        micro-kernel: MR x NR tile of C in 2*MR vector registers
+ * </pre>
+ * Packing reads arbitrary strides (so transposed operands cost nothing extra) and pads edges with
+ * zeros; edge tiles go through a small tile buffer. Every C element is computed with the same
+ * operation order wherever it falls (full or edge tile, any thread split), so results are
+ * bit-identical at every thread count: work is split over M or N only, never over K.
+ *
+ * <p>Only this class and {@link VectorKernels} use {@code jdk.incubator.vector}.
+ */
+final class SgemmKernel {
+    private SgemmKernel() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Columns of a micro-tile: two vectors. */
+    static final int NR = 2 * L;
+    /** Rows of a micro-tile: 12 with 32 vector registers (AVX-512), else 6 (AVX2: 16 registers). */
+    static final int MR = L >= 16 ? 12 : 6;
+    static final int KC = Integer.getInteger("alignguard.sgemm.kc", 256);
+    static final int NC = roundUp(Integer.getInteger("alignguard.sgemm.nc", 512), NR);
+    /** Rows of A packed at once; B is packed once per MC rows. */
+    static final int MC = roundUp(Integer.getInteger("alignguard.sgemm.mc", 1152), MR);
+    /** Below this many multiply-adds a call runs on the calling thread only. */
+    static final long PARALLEL_MIN_MACS = Long.getLong("alignguard.sgemm.parallelMin", 1L << 21);
+
+    private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
+
+    /** Per-thread packing buffers, grown on demand and reused across calls. */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    static void gemm(int m, int n, int k,
+                     float[] a, int offA, int rsA, int csA,
+                     float[] b, int offB, int rsB, int csB,
+                     float[] c, int offC, int ldc, boolean accumulate, boolean parallel) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, offC + i * ldc, offC + i * ldc + n, 0f);
+            return;
+        }
+        long macs = (long) m * n * k;
+        int threads = parallel && macs >= PARALLEL_MIN_MACS ? Parallel.THREADS : 1;
+        int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
+        if (threads > 1 && (panelsN >= threads || panelsM >= threads)) {
+            // Split over M when there are enough row panels (each thread then packs only its part
+            // of A, the slower operand to pack), else over N.
+            boolean splitN = panelsM < threads || (panelsM < 2 * threads && panelsN > panelsM);
+            int panels = splitN ? panelsN : panelsM;
+            Parallel.forChunks(panels, Long.MAX_VALUE / panels, (p0, p1) -> {
+                if (splitN) {
+                    int j0 = p0 * NR, j1 = Math.min(n, p1 * NR);
+                    serial(m, j1 - j0, k, a, offA, rsA, csA, b, offB + j0 * csB, rsB, csB, c, offC + j0, ldc, accumulate);
+                } else {
+                    int i0 = p0 * MR, i1 = Math.min(m, p1 * MR);
+                    serial(i1 - i0, n, k, a, offA + i0 * rsA, rsA, csA, b, offB, rsB, csB, c, offC + i0 * ldc, ldc, accumulate);
+                }
+            });
+        } else {
+            serial(m, n, k, a, offA, rsA, csA, b, offB, rsB, csB, c, offC, ldc, accumulate);
+        }
+    }
+
+    /** The whole blocked algorithm on the calling thread. */
+    static void serial(int m, int n, int k,
+                       float[] a, int offA, int rsA, int csA,
+                       float[] b, int offB, int rsB, int csB,
+                       float[] c, int offC, int ldc, boolean accumulate) {
+        Buffers buf = BUFFERS.get();
+        int ncMax = Math.min(NC, roundUp(n, NR)), kcMax = Math.min(KC, k), mcMax = Math.min(MC, roundUp(m, MR));
+        if (buf.b.length < ncMax * kcMax) buf.b = new float[ncMax * kcMax];
+        if (buf.a.length < mcMax * kcMax) buf.a = new float[mcMax * kcMax];
+        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean add = accumulate || pc > 0;
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                for (int ir = 0; ir < mc; ir += MR)
+                    packA(Math.min(MR, mc - ir), kc, a, offA + (ic + ir) * rsA + pc * csA, rsA, csA, ap, ir * kc);
+                for (int jc = 0; jc < n; jc += NC) {
+                    int nc = Math.min(NC, n - jc);
+                    packB(kc, nc, b, offB + pc * rsB + jc * csB, rsB, csB, bp);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir), ao = ir * kc;
+                        int cRow = offC + (ic + ir) * ldc + jc;
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            if (mr == MR && nr == NR) {
+                                kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
+                            } else {
+                                kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
+                                for (int r = 0; r < mr; r++) {
+                                    int co = cRow + r * ldc + jr, to = r * NR;
+                                    if (add) for (int q = 0; q < nr; q++) c[co + q] += tile[to + q];
+                                    else System.arraycopy(tile, to, c, co, nr);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs A[0:mr, 0:kc] (element (i,p) at a[o + i*rs + p*cs]) as ap[d0 + p*MR + i], rows mr..MR zero.
+     */
+    static void packA(int mr, int kc, float[] a, int o, int rs, int cs, float[] ap, int d0) {
+        if (mr == MR && rs == 1) {                      // A transposed: each k holds MR adjacent rows
+            for (int p = 0; p < kc; p++) System.arraycopy(a, o + p * cs, ap, d0 + p * MR, MR);
+            return;
+        }
+        if (mr < MR) java.util.Arrays.fill(ap, d0, d0 + kc * MR, 0f);
+        if (cs == 1) {
+            // Row-major A: walk all rows one cache line (16 floats) at a time, so the loads of the
+            // mr rows are in flight together instead of one row segment after another.
+            int p0 = 0;
+            for (; p0 + 16 <= kc; p0 += 16)
+                for (int i = 0; i < mr; i++) {
+                    int src = o + i * rs + p0, dst = d0 + p0 * MR + i;
+                    for (int q = 0; q < 16; q++) ap[dst + q * MR] = a[src + q];
+                }
+            for (int i = 0; i < mr; i++)
+                for (int p = p0; p < kc; p++) ap[d0 + p * MR + i] = a[o + i * rs + p];
+            return;
+        }
+        for (int i = 0; i < mr; i++) {
+            int src = o + i * rs;
+            for (int p = 0; p < kc; p++) ap[d0 + p * MR + i] = a[src + p * cs];
+        }
+    }
+
+    /**
+     * Packs B[0:kc, 0:nc] (element (p,j) at b[o + p*rs + j*cs]) into NR-column panels: panel q holds
+     * bp[q*NR*kc + p*NR + j], columns past nc zero.
+     */
+    static void packB(int kc, int nc, float[] b, int o, int rs, int cs, float[] bp) {
+        int full = nc / NR * NR;
+        if (cs == 1) {                                  // row-major B: read each row segment once
+            for (int p = 0; p < kc; p++) {
+                int s = o + p * rs;
+                for (int jr = 0; jr < full; jr += NR) {
+                    int d = jr * kc + p * NR;
+                    FloatVector.fromArray(S, b, s + jr).intoArray(bp, d);
+                    FloatVector.fromArray(S, b, s + jr + L).intoArray(bp, d + L);
+                }
+            }
+        } else {
+            for (int jr = 0; jr < full; jr += NR) packBColumns(kc, NR, b, o + jr * cs, rs, cs, bp, jr * kc);
+        }
+        if (full < nc) {
+            int dst = full * kc;
+            java.util.Arrays.fill(bp, dst, dst + kc * NR, 0f);
+            packBColumns(kc, nc - full, b, o + full * cs, rs, cs, bp, dst);
+        }
+    }
+
+    private static void packBColumns(int kc, int nr, float[] b, int o, int rs, int cs, float[] bp, int dst) {
+        for (int j = 0; j < nr; j++) {
+            int s = o + j * cs, d = dst + j;
+            if (rs == 1) {                              // B transposed: column j is contiguous
+                for (int p = 0; p < kc; p++) bp[d + p * NR] = b[s + p];
+            } else {
+                for (int p = 0; p < kc; p++) bp[d + p * NR] = b[s + p * rs];
+            }
+        }
+    }
+
+    static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean add) {
+        if (MR == 12) kernel12(kc, ap, ao, bp, bo, c, co, ldc, add);
+        else kernel6(kc, ap, ao, bp, bo, c, co, ldc, add);
+    }
+
+    /** C[12 x 2L] (+)= Apanel · Bpanel with 24 accumulators (AVX-512: 32 registers). */
+    static void kernel12(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z,
+                c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z,
+                c80 = z, c81 = z, c90 = z, c91 = z, ca0 = z, ca1 = z, cb0 = z, cb1 = z;
+        for (int p = 0, ai = ao, bi = bo; p < kc; p++, ai += 12, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, ap[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, ap[ai + 8]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, ap[ai + 9]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, ap[ai + 10]); ca0 = x.fma(b0, ca0); ca1 = x.fma(b1, ca1);
+            x = FloatVector.broadcast(S, ap[ai + 11]); cb0 = x.fma(b0, cb0); cb1 = x.fma(b1, cb1);
+        }
+        // Stores written out here, not in a helper: a call C2 declines to inline boxes every vector.
+        if (add) {
+            FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 1 * ldc).add(c10).intoArray(c, co + 1 * ldc);
+            FloatVector.fromArray(S, c, co + 1 * ldc + L).add(c11).intoArray(c, co + 1 * ldc + L);
+            FloatVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc + L).add(c21).intoArray(c, co + 2 * ldc + L);
+            FloatVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc + L).add(c31).intoArray(c, co + 3 * ldc + L);
+            FloatVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc + L).add(c41).intoArray(c, co + 4 * ldc + L);
+            FloatVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc + L).add(c51).intoArray(c, co + 5 * ldc + L);
+            FloatVector.fromArray(S, c, co + 6 * ldc).add(c60).intoArray(c, co + 6 * ldc);
+            FloatVector.fromArray(S, c, co + 6 * ldc + L).add(c61).intoArray(c, co + 6 * ldc + L);
+            FloatVector.fromArray(S, c, co + 7 * ldc).add(c70).intoArray(c, co + 7 * ldc);
+            FloatVector.fromArray(S, c, co + 7 * ldc + L).add(c71).intoArray(c, co + 7 * ldc + L);
+            FloatVector.fromArray(S, c, co + 8 * ldc).add(c80).intoArray(c, co + 8 * ldc);
+            FloatVector.fromArray(S, c, co + 8 * ldc + L).add(c81).intoArray(c, co + 8 * ldc + L);
+            FloatVector.fromArray(S, c, co + 9 * ldc).add(c90).intoArray(c, co + 9 * ldc);
+            FloatVector.fromArray(S, c, co + 9 * ldc + L).add(c91).intoArray(c, co + 9 * ldc + L);
+            FloatVector.fromArray(S, c, co + 10 * ldc).add(ca0).intoArray(c, co + 10 * ldc);
+            FloatVector.fromArray(S, c, co + 10 * ldc + L).add(ca1).intoArray(c, co + 10 * ldc + L);
+            FloatVector.fromArray(S, c, co + 11 * ldc).add(cb0).intoArray(c, co + 11 * ldc);
+            FloatVector.fromArray(S, c, co + 11 * ldc + L).add(cb1).intoArray(c, co + 11 * ldc + L);
+        } else {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + L);
+            c10.intoArray(c, co + 1 * ldc);
+            c11.intoArray(c, co + 1 * ldc + L);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + L);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + L);
+            c60.intoArray(c, co + 6 * ldc);
+            c61.intoArray(c, co + 6 * ldc + L);
+            c70.intoArray(c, co + 7 * ldc);
+            c71.intoArray(c, co + 7 * ldc + L);
+            c80.intoArray(c, co + 8 * ldc);
+            c81.intoArray(c, co + 8 * ldc + L);
+            c90.intoArray(c, co + 9 * ldc);
+            c91.intoArray(c, co + 9 * ldc + L);
+            ca0.intoArray(c, co + 10 * ldc);
+            ca1.intoArray(c, co + 10 * ldc + L);
+            cb0.intoArray(c, co + 11 * ldc);
+            cb1.intoArray(c, co + 11 * ldc + L);
+        }
+    }
+
+    /** C[6 x 2L] (+)= Apanel · Bpanel with 12 accumulators (for 16-register ISAs such as AVX2). */
+    static void kernel6(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z,
+                c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0, ai = ao, bi = bo; p < kc; p++, ai += 6, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, ap[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        // Stores written out here, not in a helper: a call C2 declines to inline boxes every vector.
+        if (add) {
+            FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + 1 * ldc).add(c10).intoArray(c, co + 1 * ldc);
+            FloatVector.fromArray(S, c, co + 1 * ldc + L).add(c11).intoArray(c, co + 1 * ldc + L);
+            FloatVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc + L).add(c21).intoArray(c, co + 2 * ldc + L);
+            FloatVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc + L).add(c31).intoArray(c, co + 3 * ldc + L);
+            FloatVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc + L).add(c41).intoArray(c, co + 4 * ldc + L);
+            FloatVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc + L).add(c51).intoArray(c, co + 5 * ldc + L);
+        } else {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + L);
+            c10.intoArray(c, co + 1 * ldc);
+            c11.intoArray(c, co + 1 * ldc + L);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + L);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + L);
+        }
+    }
+}
