@@ -27,7 +27,8 @@ public final class Main {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean verbose = parsed.hasMatchedOption("--verbose");
+            boolean verbose = false;   // --verbose may come before or after the subcommand
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) verbose |= p.hasMatchedOption("--verbose");
             if (verbose) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("alignguard " + cmd.getCommandName() + ": " + oneLine(ex));
             return ex instanceof UserError ue ? ue.exitCode : 1;

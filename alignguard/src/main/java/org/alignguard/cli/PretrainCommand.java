@@ -29,9 +29,9 @@ import picocli.CommandLine.Model.CommandSpec;
 final class PretrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--out", defaultValue = "models", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--steps", defaultValue = "3000", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--steps", defaultValue = "2200", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).") int batch;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") float lr;
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") float lr;
     @Option(names = "--classifier-steps", defaultValue = "1500", description = "Classifier training steps (default: ${DEFAULT-VALUE}).") int classifierSteps;
     @Option(names = "--base-channels", defaultValue = "32", description = "UNet channels at the first level (default: ${DEFAULT-VALUE}).") int baseChannels;
     @Option(names = "--text-dim", defaultValue = "64", description = "Text encoder width (default: ${DEFAULT-VALUE}).") int textDim;

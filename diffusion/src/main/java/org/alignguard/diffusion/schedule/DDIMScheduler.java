@@ -23,8 +23,9 @@ public final class DDIMScheduler extends Scheduler {
         this.clipSample = clipSample;
     }
 
+    /** Deterministic DDIM (η = 0) with x̂_0 clipped to [-1, 1], diffusers' defaults. */
     public DDIMScheduler(NoiseSchedule schedule) {
-        this(schedule, 0f, false);
+        this(schedule, 0f, true);
     }
 
     @Override public boolean usesNoise(int t) {

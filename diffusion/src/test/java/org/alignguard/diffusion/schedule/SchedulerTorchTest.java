@@ -49,7 +49,7 @@ class SchedulerTorchTest {
         Map<String, Tensor> f = fixture("steps");
         Tensor x = f.get("x"), eps = f.get("eps"), z = f.get("noise");
         DDPMScheduler ddpm = new DDPMScheduler(NoiseSchedule.stableDiffusion());
-        DDIMScheduler ddim = new DDIMScheduler(NoiseSchedule.stableDiffusion());
+        DDIMScheduler ddim = new DDIMScheduler(NoiseSchedule.stableDiffusion(), 0f, false);
         DDIMScheduler ddim1 = new DDIMScheduler(NoiseSchedule.stableDiffusion(), 1f, false);
         for (Scheduler s : new Scheduler[] {ddpm, ddim, ddim1}) s.setTimesteps(50);
         for (int t : new int[] {980, 500, 20, 0}) {

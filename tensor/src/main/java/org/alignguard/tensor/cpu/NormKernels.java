@@ -7,8 +7,9 @@ import org.alignguard.tensor.Tensor;
  * Fused group norm and layer norm, forward and backward, as one kernel over "rows".
  *
  * <p>A row is the set of elements that share one mean and variance: (sample, group) for group norm,
- * one position for layer norm. Element j of row r uses the affine parameters of channel
- * {@code (r % groupsPerSample) * channelsPerGroup + j / spatial}. Layer norm is the special case
+ * one position for layer norm. A row is a run of {@code channelsPerGroup} segments of
+ * {@code spatial} elements; segment k of row r uses the affine parameters of channel
+ * {@code (r % groupsPerSample) * channelsPerGroup + k}. Layer norm is the special case
  * groupsPerSample = 1, channelsPerGroup = D, spatial = 1.
  *
  * <pre>
@@ -17,13 +18,15 @@ import org.alignguard.tensor.Tensor;
  *   backward:  ĝ = dy · γ[c]
  *   dx = rstd · (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)),  dγ[c] = Σ dy · x̂,  dβ[c] = Σ dy
  * </pre>
+ * Statistics are accumulated in double; the per-channel parameter gradients are summed over rows in
+ * row order after the parallel part, so results do not depend on the thread count.
  */
 final class NormKernels {
     private NormKernels() {}
 
     record Layout(int rows, int rowLen, int groupsPerSample, int channelsPerGroup, int spatial) {
-        int channel(int r, int j) {
-            return (r % groupsPerSample) * channelsPerGroup + j / spatial;
+        int firstChannel(int r) {
+            return (r % groupsPerSample) * channelsPerGroup;
         }
     }
 
@@ -44,22 +47,24 @@ final class NormKernels {
         float[] g = gamma == null ? null : Host.read(gamma), b = beta == null ? null : Host.read(beta);
         Tensor yT = Tensor.zeros(x.shape());
         float[] y = yT.data(), mean = new float[L.rows], rstd = new float[L.rows];
-        Parallel.forRange(L.rows, L.rowLen, r -> {
+        Parallel.forRange(L.rows, 4L * L.rowLen, r -> {
             int p = r * L.rowLen;
-            double s = 0;
+            double s = 0, sq = 0;
             for (int j = 0; j < L.rowLen; j++) s += xs[p + j];
-            double mu = s / L.rowLen, v = 0;
+            double mu = s / L.rowLen;
             for (int j = 0; j < L.rowLen; j++) {
                 double d = xs[p + j] - mu;
-                v += d * d;
+                sq += d * d;
             }
-            float rs = (float) (1.0 / Math.sqrt(v / L.rowLen + eps));
-            mean[r] = (float) mu;
+            float rs = (float) (1.0 / Math.sqrt(sq / L.rowLen + eps)), m = (float) mu;
+            mean[r] = m;
             rstd[r] = rs;
-            for (int j = 0; j < L.rowLen; j++) {
-                float xh = (xs[p + j] - (float) mu) * rs;
-                int c = L.channel(r, j);
-                y[p + j] = (g == null ? xh : xh * g[c]) + (b == null ? 0f : b[c]);
+            int c0 = L.firstChannel(r);
+            for (int k = 0, q = p; k < L.channelsPerGroup; k++) {
+                // y = x̂·γ + β = x·(γ·rstd) + (β − μ·γ·rstd): one multiply-add per element.
+                float scale = (g == null ? 1f : g[c0 + k]) * rs;
+                float shift = (b == null ? 0f : b[c0 + k]) - m * scale;
+                for (int j = 0; j < L.spatial; j++, q++) y[q] = xs[q] * scale + shift;
             }
         });
         return new NormResult(yT, mean, rstd);
@@ -72,30 +77,40 @@ final class NormKernels {
         float[] mean = saved.mean(), rstd = saved.rstd();
         Tensor dxT = Tensor.zeros(x.shape());
         float[] dx = dxT.data();
-        Parallel.forRange(L.rows, L.rowLen, r -> {
-            int p = r * L.rowLen;
+        // Per (row, channel) sums of dy and dy·x̂, from which dγ and dβ follow.
+        double[] segDy = new double[L.rows * L.channelsPerGroup], segDyX = new double[L.rows * L.channelsPerGroup];
+        Parallel.forRange(L.rows, 6L * L.rowLen, r -> {
+            int p = r * L.rowLen, c0 = L.firstChannel(r);
+            float m = mean[r], rs = rstd[r];
             double sumG = 0, sumGX = 0;
-            for (int j = 0; j < L.rowLen; j++) {
-                float xh = (xs[p + j] - mean[r]) * rstd[r];
-                float gh = g == null ? dy[p + j] : dy[p + j] * g[L.channel(r, j)];
-                sumG += gh;
-                sumGX += gh * xh;
+            for (int k = 0, q = p; k < L.channelsPerGroup; k++) {
+                double sDy = 0, sDyX = 0;
+                for (int j = 0; j < L.spatial; j++, q++) {
+                    float xh = (xs[q] - m) * rs;
+                    sDy += dy[q];
+                    sDyX += dy[q] * xh;
+                }
+                segDy[r * L.channelsPerGroup + k] = sDy;
+                segDyX[r * L.channelsPerGroup + k] = sDyX;
+                float gk = g == null ? 1f : g[c0 + k];
+                sumG += gk * sDy;
+                sumGX += gk * sDyX;
             }
             float mG = (float) (sumG / L.rowLen), mGX = (float) (sumGX / L.rowLen);
-            for (int j = 0; j < L.rowLen; j++) {
-                float xh = (xs[p + j] - mean[r]) * rstd[r];
-                float gh = g == null ? dy[p + j] : dy[p + j] * g[L.channel(r, j)];
-                dx[p + j] = rstd[r] * (gh - mG - xh * mGX);
+            for (int k = 0, q = p; k < L.channelsPerGroup; k++) {
+                float gk = (g == null ? 1f : g[c0 + k]) * rs;
+                // dx = rstd·(dy·γ − mean(ĝ) − x̂·mean(ĝx̂)) with x̂ = (x − μ)·rstd
+                float a = rs * rs * mGX, c = rs * (m * rs * mGX - mG);
+                for (int j = 0; j < L.spatial; j++, q++) dx[q] = gk * dy[q] - a * xs[q] + c;
             }
         });
         if (!affine) return new Tensor[] {dxT, null, null};
         double[] dg = new double[channels], db = new double[channels];
         for (int r = 0; r < L.rows; r++) {
-            int p = r * L.rowLen;
-            for (int j = 0; j < L.rowLen; j++) {
-                int c = L.channel(r, j);
-                dg[c] += dy[p + j] * (xs[p + j] - mean[r]) * rstd[r];
-                db[c] += dy[p + j];
+            int c0 = L.firstChannel(r);
+            for (int k = 0; k < L.channelsPerGroup; k++) {
+                dg[c0 + k] += segDyX[r * L.channelsPerGroup + k];
+                db[c0 + k] += segDy[r * L.channelsPerGroup + k];
             }
         }
         float[] dgf = new float[channels], dbf = new float[channels];

@@ -19,6 +19,29 @@ public final class Simd {
         return s;
     }
 
+    static float max(float[] a, int p, int n) {
+        if (ENABLED) return VectorKernels.max(a, p, n);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) m = Math.max(m, a[p + i]);
+        return m;
+    }
+
+    /** y = exp(x − m) over n elements; returns Σ y. */
+    static float expShiftSum(float[] x, int p, float m, float[] y, int q, int n) {
+        if (ENABLED) return VectorKernels.expShiftSum(x, p, m, y, q, n);
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            y[q + i] = (float) Math.exp(x[p + i] - m);
+            s += y[q + i];
+        }
+        return (float) s;
+    }
+
+    /** y = a · x over n elements (in place allowed). */
+    static void scale(float a, float[] x, int p, float[] y, int q, int n) {
+        for (int i = 0; i < n; i++) y[q + i] = a * x[p + i];
+    }
+
     /** y += alpha * x over n contiguous elements. */
     static void axpy(float alpha, float[] x, int px, float[] y, int py, int n) {
         if (ENABLED) {

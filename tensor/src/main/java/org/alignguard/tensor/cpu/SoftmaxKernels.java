@@ -33,16 +33,13 @@ final class SoftmaxKernels {
         float[] y = out.data();
         Parallel.forRange(rows, 8L * n, r -> {
             int p = base + r * n, q = r * n;
-            float m = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < n; i++) m = Math.max(m, x[p + i]);
-            double s = 0;
-            for (int i = 0; i < n; i++) s += Math.exp(x[p + i] - m);
+            float m = Simd.max(x, p, n);
+            float s = Simd.expShiftSum(x, p, m, y, q, n);
             if (log) {
-                float lse = (float) (m + Math.log(s));
+                float lse = m + (float) Math.log(s);
                 for (int i = 0; i < n; i++) y[q + i] = x[p + i] - lse;
             } else {
-                float inv = (float) (1.0 / s);
-                for (int i = 0; i < n; i++) y[q + i] = (float) Math.exp(x[p + i] - m) * inv;
+                Simd.scale(1f / s, y, q, y, q, n);
             }
         });
         return restore(out, axis, a.ndim());

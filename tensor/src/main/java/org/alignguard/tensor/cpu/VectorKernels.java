@@ -19,14 +19,14 @@ final class VectorKernels {
     /** True for the binary ops that have a lane-wise vector form here. */
     static boolean supports(BinaryOp op) {
         return switch (op) {
-            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_GRAD -> true;
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SILU_GRAD, GELU_GRAD -> true;
             default -> false;
         };
     }
 
     static boolean supports(UnaryOp op) {
         return switch (op) {
-            case NEG, ABS, SQUARE, RELU, SQRT, EXP, SIGMOID, SILU -> true;
+            case NEG, ABS, SQUARE, RELU, SQRT, EXP, SIGMOID, SILU, GELU -> true;
             default -> false;
         };
     }
@@ -43,6 +43,12 @@ final class VectorKernels {
             case 3 -> x.div(y);
             case 4 -> x.max(y);
             case 5 -> x.min(y);
+            case 7 -> {
+                // GELU_GRAD: y · (Φ(x) + x·φ(x))
+                FloatVector cdf = phi(x);
+                FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(0.39894228f);
+                yield y.mul(cdf.add(x.mul(pdf)));
+            }
             default -> {
                 // SILU_GRAD: y · σ(x) · (1 + x · (1 − σ(x)))
                 FloatVector one = FloatVector.broadcast(S, 1f);
@@ -61,6 +67,7 @@ final class VectorKernels {
             case MAXIMUM -> 4;
             case MINIMUM -> 5;
             case SILU_GRAD -> 6;
+            case GELU_GRAD -> 7;
             default -> throw new IllegalArgumentException(op.name());
         };
     }
@@ -101,6 +108,7 @@ final class VectorKernels {
                 // σ(x) = 1 / (1 + e^{-x}); e^{-x} overflows to +inf for x < -88, giving 0 as it should.
                 case SIGMOID -> one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
                 case SILU -> v.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                case GELU -> v.mul(phi(v));
                 default -> throw new IllegalArgumentException(op.name());
             };
             r.intoArray(out, o + i);
@@ -119,6 +127,55 @@ final class VectorKernels {
         for (; i < bound; i += LANES) acc0 = acc0.add(FloatVector.fromArray(S, a, p + i));
         float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += a[p + i];
+        return s;
+    }
+
+    /**
+     * The normal CDF Φ(x) lane-wise, through erfc so the left tail keeps its precision:
+     * Φ(x) = ½·erfc(|x|/√2) for x < 0 and 1 − ½·erfc(|x|/√2) otherwise, with the same
+     * Chebyshev-fitted erfc as the scalar {@code Erf}: erfc(z) = t·exp(−z² − 1.26551223 + t·P(t)), t = 1/(1 + z/2).
+     */
+    static FloatVector phi(FloatVector x) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector z = x.abs().mul(0.70710678f);
+        FloatVector t = one.div(one.add(z.mul(0.5f)));
+        FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
+        p = p.mul(t).add(1.48851587f);
+        p = p.mul(t).add(-1.13520398f);
+        p = p.mul(t).add(0.27886807f);
+        p = p.mul(t).add(-0.18628806f);
+        p = p.mul(t).add(0.09678418f);
+        p = p.mul(t).add(0.37409196f);
+        p = p.mul(t).add(1.00002368f);
+        p = p.mul(t).add(-1.26551223f);
+        FloatVector halfErfc = t.mul(p.sub(z.mul(z)).lanewise(VectorOperators.EXP)).mul(0.5f);
+        return one.sub(halfErfc).blend(halfErfc, x.lt(0f));
+    }
+
+    /** max of a[p .. p+n). */
+    static float max(float[] a, int p, int n) {
+        int bound = S.loopBound(n), i = 0;
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += LANES) acc = acc.max(FloatVector.fromArray(S, a, p + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, a[p + i]);
+        return m;
+    }
+
+    /** y[q+i] = exp(x[p+i] - m); returns the sum of the y (softmax's numerator and denominator). */
+    static float expShiftSum(float[] x, int p, float m, float[] y, int q, int n) {
+        int bound = S.loopBound(n), i = 0;
+        FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
+        for (; i < bound; i += LANES) {
+            FloatVector e = FloatVector.fromArray(S, x, p + i).sub(vm).lanewise(VectorOperators.EXP);
+            e.intoArray(y, q + i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            y[q + i] = (float) Math.exp(x[p + i] - m);
+            s += y[q + i];
+        }
         return s;
     }
 
