@@ -18,36 +18,22 @@ the fixtures are the exact answers to float32 precision; the Java side computes 
 The optimizer fixtures run torch.optim itself in float32 (the Java optimizers work in float32 too).
 """
 
-import json
 import math
 import os
-import struct
 import sys
 
 import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "tensor", "src", "test", "python"))
+from safetensors_interop import write_file as write_file_f32  # noqa: E402
 import torch.nn.functional as F
 
 assert sys.byteorder == "little"
 
 
 def write_file(path, tensors, metadata=None):
-    """{name: tensor} -> F32 safetensors, names sorted, header padded with spaces to 8 bytes."""
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous()
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
+    """Writes float32 fixtures with the independent struct+json writer of safetensors_interop.py."""
+    write_file_f32(path, {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()},
+                   {k: str(v) for k, v in (metadata or {}).items()})
 
 
 def f32(*shape, scale=1.0, shift=0.0):

@@ -19,33 +19,21 @@ Layout of each file (all float32):
 The Java test knows what each case computes (by its file name); keep the two in step.
 """
 
-import json
 import os
-import struct
 import sys
 
 import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "tensor", "src", "test", "python"))
+from safetensors_interop import write_file as write_file_f32  # noqa: E402
 import torch.nn.functional as F
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "fixtures", "ops")
 
 
-def write_safetensors(path, tensors, metadata):
-    """A tiny independent safetensors writer: 8-byte LE header length, JSON header, raw bytes."""
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous()
-        data = struct.pack("<%df" % t.numel(), *t.flatten().tolist())
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
+def write_safetensors(path, tensors, metadata=None):
+    """Writes float32 fixtures with the independent struct+json writer of safetensors_interop.py."""
+    write_file_f32(path, {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()},
+                   {k: str(v) for k, v in (metadata or {}).items()})
 
 
 def randn(*shape):
