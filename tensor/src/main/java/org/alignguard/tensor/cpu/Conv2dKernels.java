@@ -117,6 +117,10 @@ final class Conv2dKernels {
      * parallel, one cols buffer per chunk; a single image lets the GEMM split instead.
      */
     private static void conv(float[] xs, int xo, Geometry g, float[] ws, int wo, float[] bs, float[] y) {
+        if (Simd.ENABLED) {
+            ConvGemm.conv(xs, xo, g, ws, wo, bs, y);
+            return;
+        }
         int ckk = g.ckk(), ohw = g.ohw(), xImg = g.cin * g.h * g.w;
         Parallel.forChunks(g.n, (long) g.cout * ckk * ohw, (i0, i1) -> {
             float[] cols = new float[ckk * ohw];
@@ -179,6 +183,10 @@ final class Conv2dKernels {
         int ckk = g.ckk(), ohw = g.ohw(), xImg = g.cin * g.h * g.w;
         Tensor out = Tensor.zeros(wShape);
         float[] dw = out.data();
+        if (Simd.ENABLED) {
+            ConvGemm.gradWeight(dy, dyo, xs, xo, g, dw);
+            return out;
+        }
         Parallel.forChunks(ckk, (long) g.n * g.cout * ohw, (r0, r1) -> {
             int rows = r1 - r0;
             float[] cols = new float[rows * ohw];

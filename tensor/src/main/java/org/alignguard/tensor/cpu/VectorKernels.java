@@ -1,6 +1,7 @@
 package org.alignguard.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.alignguard.tensor.BinaryOp;
@@ -46,13 +47,13 @@ final class VectorKernels {
             case 7 -> {
                 // GELU_GRAD: y · (Φ(x) + x·φ(x))
                 FloatVector cdf = phi(x);
-                FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(0.39894228f);
+                FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(0.39894228f);
                 yield y.mul(cdf.add(x.mul(pdf)));
             }
             default -> {
                 // SILU_GRAD: y · σ(x) · (1 + x · (1 − σ(x)))
                 FloatVector one = FloatVector.broadcast(S, 1f);
-                FloatVector sig = one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+                FloatVector sig = one.div(one.add(exp(x.neg())));
                 yield y.mul(sig).mul(one.add(x.mul(one.sub(sig))));
             }
         };
@@ -104,10 +105,10 @@ final class VectorKernels {
                 case SQUARE -> v.mul(v);
                 case RELU -> v.max(zero);
                 case SQRT -> v.sqrt();
-                case EXP -> v.lanewise(VectorOperators.EXP);
+                case EXP -> exp(v);
                 // σ(x) = 1 / (1 + e^{-x}); e^{-x} overflows to +inf for x < -88, giving 0 as it should.
-                case SIGMOID -> one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
-                case SILU -> v.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                case SIGMOID -> one.div(one.add(exp(v.neg())));
+                case SILU -> v.div(one.add(exp(v.neg())));
                 case GELU -> v.mul(phi(v));
                 default -> throw new IllegalArgumentException(op.name());
             };
@@ -125,7 +126,7 @@ final class VectorKernels {
             acc1 = acc1.add(FloatVector.fromArray(S, a, p + i + LANES));
         }
         for (; i < bound; i += LANES) acc0 = acc0.add(FloatVector.fromArray(S, a, p + i));
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1));
         for (; i < n; i++) s += a[p + i];
         return s;
     }
@@ -148,8 +149,44 @@ final class VectorKernels {
         p = p.mul(t).add(0.37409196f);
         p = p.mul(t).add(1.00002368f);
         p = p.mul(t).add(-1.26551223f);
-        FloatVector halfErfc = t.mul(p.sub(z.mul(z)).lanewise(VectorOperators.EXP)).mul(0.5f);
+        FloatVector halfErfc = t.mul(exp(p.sub(z.mul(z)))).mul(0.5f);
         return one.sub(halfErfc).blend(halfErfc, x.lt(0f));
+    }
+
+    /**
+     * e^x lane-wise from plain arithmetic (Cephes' expf): n = round(x·log2 e), r = x − n·ln 2 in two
+     * parts, e^r by a degree-6 polynomial, times 2^n built in the exponent bits. Not
+     * {@code lanewise(EXP)}: that runs an intrinsic once compiled but a Java fallback before, and
+     * the two differ in the last bit, which would make results depend on JIT warm-up. Add, multiply
+     * and bit operations round the same on every path. Accurate to about 2 ulp.
+     */
+    static FloatVector exp(FloatVector x) {
+        // Below −86.5 the result (< 3e-38) is returned as 0; above ln(FLT_MAX) it is +inf.
+        FloatVector c = x.max(-86.5f).min(88.72283f);
+        FloatVector t = c.mul(1.44269504f).add(12582912f);          // 1.5·2^23: rounds to nearest integer
+        FloatVector n = t.sub(12582912f);
+        FloatVector r = c.sub(n.mul(0.693359375f)).sub(n.mul(-2.12194440e-4f));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.mul(r).add(8.3334519073e-3f);
+        p = p.mul(r).add(4.1665795894e-2f);
+        p = p.mul(r).add(1.6666665459e-1f);
+        p = p.mul(r).add(5.0000001201e-1f);
+        FloatVector er = p.mul(r.mul(r)).add(r).add(1f);
+        // 2^n as 2^(n−1)·2, so n = 128 (x near ln FLT_MAX) does not overflow the exponent field.
+        IntVector bits = t.reinterpretAsInts().sub(0x4B400000).add(126).lanewise(VectorOperators.LSHL, 23);
+        FloatVector out = er.mul(bits.reinterpretAsFloats()).mul(2f);
+        return out.blend(0f, x.lt(-86.5f))
+                .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72283f))
+                .blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** Sum of the lanes in a fixed order (reduceLanes' order differs between compiled and interpreted code). */
+    static float sumLanes(FloatVector v) {
+        float[] tmp = new float[LANES];
+        v.intoArray(tmp, 0);
+        float s = 0;
+        for (float x : tmp) s += x;
+        return s;
     }
 
     /** max of a[p .. p+n). */
@@ -167,11 +204,11 @@ final class VectorKernels {
         int bound = S.loopBound(n), i = 0;
         FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
         for (; i < bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(S, x, p + i).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, p + i).sub(vm));
             e.intoArray(y, q + i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             y[q + i] = (float) Math.exp(x[p + i] - m);
             s += y[q + i];

@@ -1,0 +1,411 @@
+package org.alignguard.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Conv-specific drivers around {@link SgemmKernel}'s packing and micro-kernel (Vector API only; the
+ * scalar fallback never loads this class).
+ *
+ * <ul>
+ *   <li>{@link #conv}: y[n] = W · im2col(x[n]) for all images with W packed once for the whole batch
+ *       (instead of once per image), images split across threads. With stride 1 and ow a multiple of
+ *       the vector length, im2col is never materialized: B panels are packed straight from a padded
+ *       copy of each image ({@link #convImplicit}).</li>
+ *   <li>{@link #gradWeight}: dW = dY[cout, N*OHW] · colsᵀ as ONE GEMM with K = N*OHW. The columns of dW
+ *       are ordered (i, j, c) so that, with x transposed to channels-last, a packed-B row is a
+ *       contiguous run of channels (one copy) rather than a strided gather; dY is packed once for the
+ *       whole batch. Threads own disjoint column panels and K is never split.</li>
+ * </ul>
+ * Partial row panels (Cout = 64 = 5·12 + 4) run {@link EdgeKernels}' 4/8-row kernels instead of a
+ * 12-row kernel on zero rows. Every output element is summed in the same order (fixed K blocks, each run by one micro-kernel
+ * call) whichever thread computes it, so results are bit-identical at every thread count.
+ */
+final class ConvGemm {
+    private ConvGemm() {}
+
+    private static final int MR = SgemmKernel.MR, NR = SgemmKernel.NR, KC = SgemmKernel.KC, NC = SgemmKernel.NC;
+
+    private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
+
+    /** K block size: K split into equal blocks of at most KC. */
+    private static int kStep(int k) {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /** Per-thread scratch, reused across calls. */
+    private static final class Scratch {
+        float[] cols = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+        final int[] seg = new int[3 * NR];
+        int[] pix = new int[0];
+        float[] xp = new float[0];
+        int[] padLayout;
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Multi-MB buffers of one call, kept by the calling thread for the next call: freshly allocated
+     * arrays of this size cost page faults and zeroing on every call. A zero-padded buffer is reused
+     * only for the same layout (its border, never written, is still zero); the two most recent
+     * layouts are kept.
+     */
+    private static final class Big {
+        final int[][] padKey = new int[2][];
+        final float[][] pad = new float[2][];
+        int padNext;
+        float[] a = new float[0];
+        float[] c = new float[0];
+
+        float[] padded(int[] key, int size) {
+            for (int i = 0; i < 2; i++)
+                if (pad[i] != null && java.util.Arrays.equals(padKey[i], key)) return pad[i];
+            int i = padNext;
+            padNext ^= 1;
+            padKey[i] = key;
+            return pad[i] = new float[size];
+        }
+    }
+
+    private static final ThreadLocal<Big> BIG = ThreadLocal.withInitial(Big::new);
+
+    /**
+     * Packs A[m, k] (element (i,p) at a[o + i*rs + p*cs]) whole: the K block starting at k0 (size
+     * kstep or the rest) lies at ap[k0*mp ...], its row panel ir at + ir*kc, in packA's layout.
+     */
+    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs) {
+        int mp = roundUp(m, MR);
+        float[] ap = new float[mp * k];
+        for (int k0 = 0; k0 < k; k0 += kstep) {
+            int kc = Math.min(kstep, k - k0);
+            for (int ir = 0; ir < m; ir += MR)
+                SgemmKernel.packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, k0 * mp + ir * kc);
+        }
+        return ap;
+    }
+
+    /** Partial row panels (e.g. the last 4 of Cout = 64) use {@link EdgeKernels}' 4/8-row kernels. */
+    static final boolean EDGE = !"false".equals(System.getProperty("alignguard.conv.edge"));
+    /** Stride-1 forward packs B straight from a zero-padded copy of x (no cols buffer). */
+    static final boolean IMPLICIT = !"false".equals(System.getProperty("alignguard.conv.implicit"));
+
+    /** C[0:m, 0:nc] (+)= Apacked(m x kc at aOff) · Bpacked(kc x nc), all row panels. */
+    private static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
+                              boolean add, float[] tile) {
+        for (int ir = 0; ir < m; ir += MR) {
+            int mr = Math.min(MR, m - ir), ao = aOff + ir * kc, cRow = cOff + ir * ldc;
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                if (mr == MR && nr == NR) {
+                    SgemmKernel.kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
+                } else if (EDGE) {
+                    EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
+                } else {
+                    SgemmKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
+                    for (int r = 0; r < mr; r++) {
+                        int co = cRow + r * ldc + jr, to = r * NR;
+                        if (add) for (int q = 0; q < nr; q++) c[co + q] += tile[to + q];
+                        else System.arraycopy(tile, to, c, co, nr);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * y[img] = W[cout, ckk] · im2col(x[img]) (+ bias) for every image; y contiguous at offset 0. The
+     * work items are (image, NR-column panel) pairs, so a small batch still splits across threads.
+     */
+    static void conv(float[] xs, int xo, Conv2dKernels.Geometry g, float[] ws, int wo, float[] bs, float[] y) {
+        if (IMPLICIT && g.stride() == 1 && g.ow() % SgemmKernel.L == 0) {
+            convImplicit(xs, xo, g, ws, wo, bs, y);
+            return;
+        }
+        int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), xImg = g.cin() * g.h() * g.w();
+        int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
+        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1);
+        Parallel.forChunks(g.n() * panelsN, (long) m * ckk * NR, (t0, t1) -> {
+            Scratch s = SCRATCH.get();
+            if (s.cols.length < ckk * ohw) s.cols = new float[ckk * ohw];
+            int ncMax = Math.min(NC, roundUp(ohw, NR));
+            if (s.b.length < ncMax * kstep) s.b = new float[ncMax * kstep];
+            float[] cols = s.cols, bp = s.b;
+            for (int img = t0 / panelsN; img * panelsN < t1; img++) {
+                int j0 = Math.max(0, t0 - img * panelsN) * NR, j1 = Math.min(ohw, (t1 - img * panelsN) * NR);
+                Conv2dKernels.im2col(xs, xo + img * xImg, g, cols);
+                int yOff = img * m * ohw;
+                for (int k0 = 0; k0 < ckk; k0 += kstep) {
+                    int kc = Math.min(kstep, ckk - k0);
+                    for (int jc = j0; jc < j1; jc += NC) {
+                        int nc = Math.min(NC, j1 - jc);
+                        SgemmKernel.packB(kc, nc, cols, k0 * ohw + jc, ohw, 1, bp);
+                        macro(m, nc, kc, ap, k0 * mp, bp, y, yOff + jc, ohw, k0 > 0, s.tile);
+                    }
+                }
+                if (bs != null)
+                    for (int co = 0; co < m; co++) {
+                        float b = bs[co];
+                        for (int p = j0, o = yOff + co * ohw; p < j1; p++) y[o + p] += b;
+                    }
+            }
+        });
+    }
+
+    /**
+     * Stride 1 with ow a multiple of the vector length: y[img] = W · im2col(x[img]) (+ bias) without
+     * materializing im2col. Each image is copied into a zero-padded buffer (not when pad = 0), so row
+     * k = (c, i, j) of im2col restricted to one output row is a contiguous run of that buffer and an
+     * NR-column panel of B is packed straight from it with whole-vector copies. Same work items,
+     * K blocks and micro-kernel calls as {@link #conv}'s im2col path, so the same sums.
+     */
+    private static void convImplicit(float[] xs, int xo, Conv2dKernels.Geometry g, float[] ws, int wo, float[] bs,
+                                     float[] y) {
+        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad(), kh = g.kh(), kw = g.kw();
+        int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), ow = g.ow();
+        int hp = h + 2 * pad, wp = w + 2 * pad, xpImg = cin * hp * wp;
+        int[] layout = {cin, h, w, pad}, koff = new int[ckk];
+        for (int k = 0, kk = kh * kw; k < ckk; k++) {
+            int c = k / kk, t = k - c * kk, i = t / kw, j = t - i * kw;
+            koff[k] = (c * hp + i) * wp + j;
+        }
+        int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
+        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1);
+        Parallel.forChunks(n * panelsN, (long) m * ckk * NR, (t0, t1) -> {
+            Scratch s = SCRATCH.get();
+            int ncMax = Math.min(NC, roundUp(ohw, NR));
+            if (s.b.length < ncMax * kstep) s.b = new float[ncMax * kstep];
+            float[] bp = s.b;
+            for (int img = t0 / panelsN; img * panelsN < t1; img++) {
+                int j0 = Math.max(0, t0 - img * panelsN) * NR, j1 = Math.min(ohw, (t1 - img * panelsN) * NR);
+                int yOff = img * m * ohw;
+                // This image zero-padded into a per-thread buffer (stays in L2; its border, never
+                // written, stays zero while the layout is the same).
+                final float[] xp;
+                final int xImg;
+                if (pad == 0) {
+                    xp = xs;
+                    xImg = xo + img * xpImg;
+                } else {
+                    if (s.padLayout == null || !java.util.Arrays.equals(s.padLayout, layout)) {
+                        s.xp = new float[xpImg];
+                        s.padLayout = layout;
+                    }
+                    xp = s.xp;
+                    xImg = 0;
+                    for (int c = 0; c < cin; c++) {
+                        int src = xo + (img * cin + c) * h * w, dst = (c * hp + pad) * wp + pad;
+                        for (int iy = 0; iy < h; iy++) System.arraycopy(xs, src + iy * w, xp, dst + iy * wp, w);
+                    }
+                }
+                for (int k0 = 0; k0 < ckk; k0 += kstep) {
+                    int kc = Math.min(kstep, ckk - k0);
+                    for (int jc = j0; jc < j1; jc += NC) {
+                        int nc = Math.min(NC, j1 - jc);
+                        packBImplicit(xp, xImg, koff, k0, kc, ow, wp, jc, nc, bp, s.seg);
+                        macro(m, nc, kc, ap, k0 * mp, bp, y, yOff + jc, ohw, k0 > 0, s.tile);
+                    }
+                }
+                if (bs != null)
+                    for (int co = 0; co < m; co++) {
+                        float b = bs[co];
+                        for (int p = j0, o = yOff + co * ohw; p < j1; p++) y[o + p] += b;
+                    }
+            }
+        });
+    }
+
+    /**
+     * Packs B[k0:k0+kc, jc:jc+nc] of im2col (stride 1) into NR-column panels, reading
+     * B(k, q) = xp[xImg + koff[k] + oy*wp + ox] (q = oy*ow + ox). Each panel splits into runs of one
+     * output row (lengths multiples of L, as ow is); seg holds (source, panel column, length) per run.
+     */
+
+    static void packBImplicit(float[] xp, int xImg, int[] koff, int k0, int kc, int ow, int wp, int jc, int nc,
+                                      float[] bp, int[] seg) {
+        final int L = SgemmKernel.L;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), base = jr * kc;
+            if (nr < NR) java.util.Arrays.fill(bp, base, base + kc * NR, 0f);
+            int ns = 0;
+            for (int q = jc + jr, e = q + nr; q < e; ns++) {
+                int oy = q / ow, ox = q - oy * ow, len = Math.min(ow - ox, e - q);
+                seg[3 * ns] = xImg + oy * wp + ox;
+                seg[3 * ns + 1] = q - jc - jr;
+                seg[3 * ns + 2] = len;
+                q += len;
+            }
+            if (ns == 2 && seg[2] == L && seg[5] == L) {           // two output rows of L (ow = L)
+                int s0 = seg[0], s1 = seg[3];
+                for (int p = 0, d = base; p < kc; p++, d += NR) {
+                    int o = koff[k0 + p];
+                    FloatVector.fromArray(SgemmKernel.S, xp, s0 + o).intoArray(bp, d);
+                    FloatVector.fromArray(SgemmKernel.S, xp, s1 + o).intoArray(bp, d + L);
+                }
+            } else if (ns == 1 && seg[2] == NR) {                  // one run of a wider output row
+                int s0 = seg[0];
+                for (int p = 0, d = base; p < kc; p++, d += NR) {
+                    int o = s0 + koff[k0 + p];
+                    FloatVector.fromArray(SgemmKernel.S, xp, o).intoArray(bp, d);
+                    FloatVector.fromArray(SgemmKernel.S, xp, o + L).intoArray(bp, d + L);
+                }
+            } else {
+                for (int p = 0, d = base; p < kc; p++, d += NR) {
+                    int o = koff[k0 + p];
+                    for (int t = 0; t < ns; t++) {
+                        int src = seg[3 * t] + o, dst = d + seg[3 * t + 1], len = seg[3 * t + 2];
+                        for (int v = 0; v < len; v += L)
+                            FloatVector.fromArray(SgemmKernel.S, xp, src + v).intoArray(bp, dst + v);
+                    }
+                }
+            }
+        }
+    }
+
+    /** dW (cout, cin, kh, kw) into dw[0..] = Σ_img dy[img] · im2col(x[img])ᵀ. */
+    static void gradWeight(float[] dy, int dyo, float[] xs, int xo, Conv2dKernels.Geometry g, float[] dw) {
+        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), hw = h * w, m = g.cout(), ohw = g.ohw();
+        int ckk = g.ckk(), kk = g.kh() * g.kw(), kTot = n * ohw, mp = roundUp(m, MR);
+        // x channels-last: xt[((img*hp + iy + pp)*wp + ix + pp)*cin + c]; with cin a multiple of the
+        // vector length, zero-padded by pp = pad so that packing needs no bounds checks.
+        boolean padded = EDGE && cin % SgemmKernel.L == 0;
+        int pp = padded ? g.pad() : 0, hp = h + 2 * pp, wp = w + 2 * pp;
+        Big big = BIG.get();
+        float[] xt = big.padded(new int[] {1, n, cin, h, w, pp}, n * hp * wp * cin);
+        Parallel.forChunks(n, (long) cin * hw, (i0, i1) -> {
+            for (int img = i0; img < i1; img++) {
+                int src = xo + img * cin * hw;
+                for (int iy = 0; iy < h; iy++)
+                    for (int x0 = 0; x0 < w; x0 += 16) {
+                        int x1 = Math.min(w, x0 + 16), d0 = ((img * hp + iy + pp) * wp + pp) * cin;
+                        for (int c = 0; c < cin; c++) {
+                            int sc = src + c * hw + iy * w, d = d0 + c;
+                            for (int ix = x0; ix < x1; ix++) xt[d + ix * cin] = xs[sc + ix];
+                        }
+                    }
+            }
+        });
+        // dY packed whole as A[cout, N*OHW]: K blocks of KC pixels, each block's image segments in turn.
+        int kstep = KC;
+        int blocks = (kTot + kstep - 1) / kstep;
+        if (big.a.length < mp * kTot) big.a = new float[mp * kTot];
+        float[] ap = big.a;
+        Parallel.forChunks(blocks, (long) m * kstep, (b0, b1) -> {
+            for (int bi = b0; bi < b1; bi++) {
+                int k0 = bi * kstep, kc = Math.min(kstep, kTot - k0);
+                for (int k = k0; k < k0 + kc; ) {
+                    int img = k / ohw, p = k - img * ohw, len = Math.min(ohw - p, k0 + kc - k);
+                    for (int ir = 0; ir < m; ir += MR)
+                        SgemmKernel.packA(Math.min(MR, m - ir), len, dy, dyo + (img * m + ir) * ohw + p, ohw, 1,
+                                ap, k0 * mp + ir * kc + (k - k0) * MR);
+                    k += len;
+                }
+            }
+        });
+        // dWt[cout, (i*kw + j)*cin + c]; threads own column panels.
+        if (big.c.length < m * ckk) big.c = new float[m * ckk];
+        float[] dwt = big.c;
+        int panels = (ckk + NR - 1) / NR;
+        Parallel.forChunks(panels, (long) m * kTot * NR, (q0, q1) -> {
+            Scratch s = SCRATCH.get();
+            int j0 = q0 * NR, j1 = Math.min(ckk, q1 * NR);
+            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+            if (s.b.length < ncMax * kstep) s.b = new float[ncMax * kstep];
+            float[] bp = s.b;
+            for (int k0 = 0; k0 < kTot; k0 += kstep) {
+                int kc = Math.min(kstep, kTot - k0);
+                for (int jc = j0; jc < j1; jc += NC) {
+                    int nc = Math.min(NC, j1 - jc);
+                    if (padded) packBChannelsLastPadded(g, xt, k0, kc, jc, nc, bp, s);
+                    else packBChannelsLast(g, xt, k0, kc, jc, nc, bp);
+                    macro(m, nc, kc, ap, k0 * mp, bp, dwt, jc, ckk, k0 > 0, s.tile);
+                }
+            }
+        });
+        // dw[co][c][t] = dwt[co][t*cin + c]
+        for (int co = 0; co < m; co++)
+            for (int t = 0; t < kk; t++)
+                for (int c = 0; c < cin; c++) dw[(co * cin + c) * kk + t] = dwt[co * ckk + t * cin + c];
+    }
+
+    /**
+     * {@link #packBChannelsLast} for xt zero-padded by g.pad() (so every tap is in range) and cin a
+     * multiple of L: each run of one (i, j) is whole vectors.
+     */
+    static void packBChannelsLastPadded(Conv2dKernels.Geometry g, float[] xt, int k0, int kc, int jc, int nc,
+                                                float[] bp, Scratch s) {
+        final int L = SgemmKernel.L;
+        int cin = g.cin(), hp = g.h() + 2 * g.pad(), wp = g.w() + 2 * g.pad(), ow = g.ow(), oh = g.oh();
+        int kw = g.kw(), st = g.stride();
+        if (s.pix.length < kc) s.pix = new int[kc];
+        int[] pix = s.pix;
+        int img = k0 / g.ohw(), q = k0 - img * g.ohw(), oy = q / ow, ox = q - oy * ow;
+        for (int p = 0; p < kc; p++) {
+            pix[p] = ((img * hp + oy * st) * wp + ox * st) * cin;
+            if (++ox == ow) {
+                ox = 0;
+                if (++oy == oh) {
+                    oy = 0;
+                    img++;
+                }
+            }
+        }
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), base = jr * kc;
+            if (nr < NR) java.util.Arrays.fill(bp, base, base + kc * NR, 0f);
+            for (int qq = 0; qq < nr; ) {
+                int r = jc + jr + qq, t = r / cin, c = r - t * cin, len = Math.min(nr - qq, cin - c);
+                int i = t / kw, j = t - i * kw, toff = (i * wp + j) * cin + c;
+                if (qq == 0 && len == NR) {
+                    for (int p = 0, d = base; p < kc; p++, d += NR) {
+                        int o = pix[p] + toff;
+                        FloatVector.fromArray(SgemmKernel.S, xt, o).intoArray(bp, d);
+                        FloatVector.fromArray(SgemmKernel.S, xt, o + L).intoArray(bp, d + L);
+                    }
+                } else {
+                    for (int p = 0, d = base + qq; p < kc; p++, d += NR) {
+                        int o = pix[p] + toff;
+                        for (int v = 0; v < len; v += L)
+                            FloatVector.fromArray(SgemmKernel.S, xt, o + v).intoArray(bp, d + v);
+                    }
+                }
+                qq += len;
+            }
+        }
+    }
+
+    /**
+     * Packs B[k0:k0+kc, jc:jc+nc] with B(k, r) = x[img, c, iy, ix] (k = img*ohw + oy*ow + ox,
+     * r = (i*kw + j)*cin + c, iy = oy*stride - pad + i, ix = ox*stride - pad + j; 0 outside the image)
+     * into NR-column panels bp[q*NR*kc + p*NR + jj]. Each panel splits into runs of one (i, j), which
+     * are contiguous channels in xt.
+     */
+    private static void packBChannelsLast(Conv2dKernels.Geometry g, float[] xt, int k0, int kc, int jc, int nc, float[] bp) {
+        int cin = g.cin(), h = g.h(), w = g.w(), ow = g.ow(), ohw = g.ohw(), kw = g.kw(), st = g.stride(), pad = g.pad();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), base = jr * kc;
+            if (nr < NR) java.util.Arrays.fill(bp, base, base + kc * NR, 0f);
+            for (int q = 0; q < nr; ) {
+                int r = jc + jr + q, t = r / cin, c = r - t * cin, len = Math.min(nr - q, cin - c);
+                int i = t / kw, j = t - i * kw;
+                int img = k0 / ohw, pix = k0 - img * ohw, oy = pix / ow, ox = pix - oy * ow;
+                for (int p = 0; p < kc; p++) {
+                    int iy = oy * st - pad + i, ix = ox * st - pad + j, d = base + p * NR + q;
+                    if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                        System.arraycopy(xt, ((img * h + iy) * w + ix) * cin + c, bp, d, len);
+                    else
+                        java.util.Arrays.fill(bp, d, d + len, 0f);
+                    if (++ox == ow) {
+                        ox = 0;
+                        if (++oy == g.oh()) {
+                            oy = 0;
+                            img++;
+                        }
+                    }
+                }
+                q += len;
+            }
+        }
+    }
+}
