@@ -36,10 +36,11 @@ import org.opentest4j.AssertionFailedError;
  * The nn modules against PyTorch (fixtures from src/test/python/make_module_fixtures.py), plus
  * parameter naming, freezing, state dicts, finite-difference gradient checks and dropout.
  */
-class ModulesTorchTest {
+public class ModulesTorchTest {
     private static final Set<String> INPUTS = Set.of("x", "context", "ids", "r", "out");
 
-    static Map<String, Tensor> fixture(String name) throws IOException {
+    /** Loads a module fixture written by make_module_fixtures.py (also used by the optimizer tests). */
+    public static Map<String, Tensor> fixture(String name) throws IOException {
         try {
             var url = ModulesTorchTest.class.getResource("/fixtures/modules/" + name);
             assertNotNull(url, "missing fixture " + name + "; run src/test/python/make_module_fixtures.py");

@@ -3,7 +3,6 @@ package org.alignguard.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,13 +34,7 @@ class OptimizersTest {
     private static final int STEPS = 5;
 
     static Map<String, Tensor> fixture() throws IOException {
-        try {
-            var url = OptimizersTest.class.getResource("/fixtures/modules/optimizers.safetensors");
-            assertNotNull(url, "missing fixture; run src/test/python/make_module_fixtures.py");
-            return Safetensors.read(Path.of(url.toURI())).tensors();
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
+        return org.alignguard.nn.ModulesTorchTest.fixture("optimizers.safetensors");
     }
 
     static void assertClose(String what, Tensor expected, Tensor actual, double rtol, double atol) {
