@@ -1,6 +1,5 @@
 package org.alignguard.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.alignguard.bench.MlpStepBench;
@@ -30,7 +29,6 @@ final class BenchCommand implements Callable<Integer> {
             if (!List.of("sgemm512", "sgemm1024", "conv", "mlp").contains(w)) throw new UserError("bench: unknown benchmark '" + w + "' (choose sgemm512, sgemm1024, conv, mlp)");
         if (reps < 0) throw new UserError("bench: --reps must be positive, got " + reps);
         System.out.println("{\"backend\": \"" + Backends.get().name() + "\", \"java\": \"" + Runtime.version() + "\"}");
-        List<Result> results = new ArrayList<>();
         for (String w : which) {
             Result r = switch (w) {
                 case "sgemm512" -> KernelBench.sgemm(512, 20, pick(31));
@@ -39,7 +37,6 @@ final class BenchCommand implements Callable<Integer> {
                 default -> new Result("mlp3x256_b64_train_step", MlpStepBench.medianMs(256, 64, reps > 0 ? reps : 300, pick(301)), "ms", pick(301), Parallel.THREADS);
             };
             System.out.println(r.toJson());
-            results.add(r);
         }
         return 0;
     }

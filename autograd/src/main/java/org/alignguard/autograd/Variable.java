@@ -151,18 +151,8 @@ public final class Variable {
     public Variable sum(boolean keepdim, int... axes) { return Ops.sum(this, keepdim, axes); }
     public Variable mean(boolean keepdim, int... axes) { return Ops.mean(this, keepdim, axes); }
     public Variable reshape(int... shape) { return ShapeOps.reshape(this, shape); }
-    public Variable transpose(int a, int b) { return ShapeOps.permute(this, swap(ndim(), a, b)); }
+    public Variable transpose(int a, int b) { return ShapeOps.permute(this, Shape.swapOrder("transpose", data.shape(), a, b)); }
     public Variable permute(int... order) { return ShapeOps.permute(this, order); }
-
-    private static int[] swap(int nd, int a, int b) {
-        int[] o = new int[nd];
-        for (int i = 0; i < nd; i++) o[i] = i;
-        a = Shape.axis("transpose", a, nd);
-        b = Shape.axis("transpose", b, nd);
-        o[a] = b;
-        o[b] = a;
-        return o;
-    }
 
     @Override public String toString() {
         return "Variable(" + op + ", " + data + (requiresGrad ? ", requires_grad" : "") + ")";

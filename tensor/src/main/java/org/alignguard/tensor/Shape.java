@@ -58,6 +58,17 @@ public final class Shape {
         return a;
     }
 
+    /** The permutation 0..ndim-1 with axes a and b swapped (what transpose permutes by). */
+    public static int[] swapOrder(String op, int[] shape, int a, int b) {
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        a = axis(op, a, shape);
+        b = axis(op, b, shape);
+        order[a] = b;
+        order[b] = a;
+        return order;
+    }
+
     /** {@code lead} followed by {@code tail}. */
     public static int[] concat(int[] lead, int... tail) {
         int[] r = Arrays.copyOf(lead, lead.length + tail.length);

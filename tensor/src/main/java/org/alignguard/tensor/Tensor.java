@@ -111,9 +111,8 @@ public final class Tensor {
 
     /** The values in row-major order, always a fresh array. */
     public float[] toArray() {
-        Tensor c = contiguous();
-        float[] src = c.storage.hostArray();
-        return Arrays.copyOfRange(src, c.offset, c.offset + c.numel());
+        if (!isContiguous()) return Backends.get().contiguous(this).storage.hostArray();   // already a fresh exact copy
+        return Arrays.copyOfRange(storage.hostArray(), offset, offset + numel());
     }
 
     /**
@@ -185,13 +184,12 @@ public final class Tensor {
 
     /** Swaps two dims (a view). */
     public Tensor transpose(int a, int b) {
-        int[] order = new int[shape.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        a = Shape.axis("transpose", a, shape);
-        b = Shape.axis("transpose", b, shape);
-        order[a] = b;
-        order[b] = a;
-        return permute(order);
+        return permute(Shape.swapOrder("transpose", shape, a, b));
+    }
+
+    /** Every element limited to [lo, hi]. */
+    public Tensor clamp(float lo, float hi) {
+        return binary(BinaryOp.MAXIMUM, scalar(lo)).binary(BinaryOp.MINIMUM, scalar(hi));
     }
 
     /** Elements {@code start <= i < end} along one axis (a view). */

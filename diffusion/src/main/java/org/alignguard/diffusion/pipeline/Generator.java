@@ -9,7 +9,6 @@ import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.schedule.DDIMScheduler;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
 import org.alignguard.diffusion.schedule.Scheduler;
-import org.alignguard.tensor.BinaryOp;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 
@@ -75,7 +74,7 @@ public final class Generator {
                 if (cfg) eps = Scheduler.guidance(eps.slice(0, n, 2 * n), eps.slice(0, 0, n), settings.guidance());
                 x = sched.step(eps, t, x, rng);
             }
-            return x.binary(BinaryOp.MAXIMUM, Tensor.scalar(-1f)).binary(BinaryOp.MINIMUM, Tensor.scalar(1f));
+            return x.clamp(-1f, 1f);
         }
     }
 }

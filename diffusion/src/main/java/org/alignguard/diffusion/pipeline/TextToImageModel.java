@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,7 @@ import org.alignguard.diffusion.model.UNet;
 import org.alignguard.diffusion.model.UNetConfig;
 import org.alignguard.diffusion.schedule.NoiseSchedule;
 import org.alignguard.diffusion.world.Tokenizer;
-import org.alignguard.nn.Module;
+import org.alignguard.nn.StateDicts;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.io.Safetensors;
@@ -67,9 +66,8 @@ public final class TextToImageModel {
 
     /** All weights under their checkpoint names. */
     public Map<String, Variable> namedParameters() {
-        Map<String, Variable> all = new LinkedHashMap<>();
-        unet.namedParameters().forEach((k, v) -> all.put("unet." + k, v));
-        textEncoder.namedParameters().forEach((k, v) -> all.put("text_encoder." + k, v));
+        Map<String, Variable> all = StateDicts.prefixed("unet.", unet.namedParameters());
+        all.putAll(StateDicts.prefixed("text_encoder.", textEncoder.namedParameters()));
         return all;
     }
 
@@ -119,22 +117,13 @@ public final class TextToImageModel {
         }
         Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
         TextToImageModel m = create(tok, tc, uc, schedule, new Rng(0));
-        Map<String, Tensor> unetW = new HashMap<>(), textW = new HashMap<>();
-        l.tensors().forEach((k, v) -> {
-            if (k.startsWith("unet.")) unetW.put(k.substring(5), v);
-            else if (k.startsWith("text_encoder.")) textW.put(k.substring(13), v);
-        });
         try {
-            load(m.unet, unetW);
-            load(m.textEncoder, textW);
+            m.unet.loadStateDict(StateDicts.under("unet.", l.tensors()), true);
+            m.textEncoder.loadStateDict(StateDicts.under("text_encoder.", l.tensors()), true);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": weights do not match the config (" + e.getMessage() + ")", e);
         }
         return new Loaded(m, meta);
-    }
-
-    private static void load(Module module, Map<String, Tensor> w) {
-        module.loadStateDict(w, true);
     }
 
     /** The schedule parameters this project uses for each kind. */

@@ -88,6 +88,6 @@ public abstract class Scheduler {
     protected static Tensor predictX0(Tensor sample, Tensor eps, double alphaProd, boolean clip) {
         Tensor x0 = sample.sub(eps.mul((float) Math.sqrt(1 - alphaProd))).mul((float) (1 / Math.sqrt(alphaProd)));
         if (!clip) return x0;
-        return x0.binary(org.alignguard.tensor.BinaryOp.MAXIMUM, Tensor.scalar(-1f)).binary(org.alignguard.tensor.BinaryOp.MINIMUM, Tensor.scalar(1f));
+        return x0.clamp(-1f, 1f);
     }
 }

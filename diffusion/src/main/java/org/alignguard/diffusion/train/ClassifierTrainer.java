@@ -72,12 +72,11 @@ public final class ClassifierTrainer {
 
     static Variable loss(SceneClassifier clf, Variable x, List<Scene> scenes) {
         Map<String, Variable> logits = clf.forward(x);
+        int[][] labels = labels(scenes);
         Variable total = null;
         int h = 0;
         for (var e : logits.entrySet()) {
-            int[] labels = new int[scenes.size()];
-            for (int i = 0; i < labels.length; i++) labels[i] = SceneLabels.of(scenes.get(i)).toArray()[h];
-            Variable l = Losses.crossEntropy(e.getValue(), labels);
+            Variable l = Losses.crossEntropy(e.getValue(), labels[h]);
             total = total == null ? l : Ops.add(total, l);
             h++;
         }
@@ -89,13 +88,24 @@ public final class ClassifierTrainer {
         Rng rng = new Rng(seed);
         List<Scene> scenes = new WorldSampler(world).sample(rng, n);
         int[][] pred = Classify.predict(clf, renderer.renderBatch(scenes));
+        int[][] labels = labels(scenes);
         Map<String, Double> acc = new LinkedHashMap<>();
         for (int h = 0; h < clf.headNames.size(); h++) {
             int ok = 0;
-            for (int i = 0; i < n; i++) if (pred[i][h] == SceneLabels.of(scenes.get(i)).toArray()[h]) ok++;
+            for (int i = 0; i < n; i++) if (pred[i][h] == labels[h][i]) ok++;
             acc.put(clf.headNames.get(h), (double) ok / n);
         }
         return acc;
+    }
+
+    /** labels[h][i]: the class of scene i for head h, in SceneLabels.HEADS order. */
+    static int[][] labels(List<Scene> scenes) {
+        int[][] out = new int[SceneLabels.HEADS.size()][scenes.size()];
+        for (int i = 0; i < scenes.size(); i++) {
+            int[] y = SceneLabels.of(scenes.get(i)).toArray();
+            for (int h = 0; h < y.length; h++) out[h][i] = y[h];
+        }
+        return out;
     }
 
     public static void save(SceneClassifier clf, Path file, Map<String, String> meta) throws IOException {

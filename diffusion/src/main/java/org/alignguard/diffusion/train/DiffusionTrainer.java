@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import org.alignguard.diffusion.world.SynonymPolicy;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.diffusion.world.WorldSampler;
 import org.alignguard.nn.Module;
+import org.alignguard.nn.StateDicts;
 import org.alignguard.optim.AdamW;
 import org.alignguard.optim.Ema;
 import org.alignguard.optim.LrSchedule;
@@ -52,6 +52,7 @@ public final class DiffusionTrainer {
     private final Renderer renderer;
     private final CaptionGrammar grammar;
     private final WorldSampler sampler;
+    private final DDPMScheduler forwardProcess;
 
     public DiffusionTrainer(World world, TextToImageModel model) {
         this.world = world;
@@ -59,6 +60,7 @@ public final class DiffusionTrainer {
         this.renderer = new Renderer(world, model.imageSize());
         this.grammar = new CaptionGrammar(world);
         this.sampler = new WorldSampler(world);
+        this.forwardProcess = new DDPMScheduler(model.schedule);
     }
 
     /** The training state that a resumed run needs. */
@@ -114,16 +116,15 @@ public final class DiffusionTrainer {
         int[] t = new int[batch];
         for (int i = 0; i < batch; i++) t[i] = rng.nextInt(model.schedule.numTrainTimesteps);
         Tensor eps = Tensor.randn(rng, x0.shape());
-        Tensor xt = new DDPMScheduler(model.schedule).addNoise(x0, eps, t);
+        Tensor xt = forwardProcess.addNoise(x0, eps, t);
         Variable pred = model.unet.forward(Variable.constant(xt), t, model.encode(prompts));
         return Losses.mse(pred, Variable.constant(eps));
     }
 
     private void save(State st, Path file, Map<String, String> meta) throws IOException {
-        Map<String, Tensor> all = new LinkedHashMap<>();
-        st.params.forEach((k, v) -> all.put("model." + k, v.data()));
-        st.ema.stateDict().forEach((k, v) -> all.put("ema." + k, v));
-        st.opt.stateDict().forEach((k, v) -> all.put("optim." + k, v));
+        Map<String, Tensor> all = StateDicts.prefixed("model.", asModule(st.params).stateDict());
+        all.putAll(StateDicts.prefixed("ema.", st.ema.stateDict()));
+        all.putAll(StateDicts.prefixed("optim.", st.opt.stateDict()));
         Map<String, String> m = new LinkedHashMap<>(model.describe());
         m.putAll(meta);
         m.put("step", Long.toString(st.step));
@@ -134,22 +135,16 @@ public final class DiffusionTrainer {
 
     private void load(State st, Path file) throws IOException {
         var l = Safetensors.read(file);
-        Map<String, Tensor> modelW = new HashMap<>(), emaW = new HashMap<>(), optW = new HashMap<>();
-        l.tensors().forEach((k, v) -> {
-            if (k.startsWith("model.")) modelW.put(k.substring(6), v);
-            else if (k.startsWith("ema.")) emaW.put(k.substring(4), v);
-            else if (k.startsWith("optim.")) optW.put(k.substring(6), v);
-        });
         if (!model.describe().get("unet_config").equals(l.metadata().get("unet_config"))
                 || !model.describe().get("text_encoder_config").equals(l.metadata().get("text_encoder_config")))
             throw new IOException(file + ": the training state was made with a different model config; start over with --force or use the same config");
         try {
-            asModule(st.params).loadStateDict(modelW, true);
+            asModule(st.params).loadStateDict(StateDicts.under("model.", l.tensors()), true);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
-        st.opt.loadStateDict(optW);
-        st.ema.loadStateDict(emaW, Long.parseLong(l.metadata().getOrDefault("ema_updates", "0")));
+        st.opt.loadStateDict(StateDicts.under("optim.", l.tensors()));
+        st.ema.loadStateDict(StateDicts.under("ema.", l.tensors()), Long.parseLong(l.metadata().getOrDefault("ema_updates", "0")));
         st.step = Long.parseLong(l.metadata().getOrDefault("step", "0"));
     }
 

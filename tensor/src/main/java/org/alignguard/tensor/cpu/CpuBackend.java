@@ -112,22 +112,10 @@ public final class CpuBackend implements Backend {
         for (Tensor t : parts) {
             int len = t.dim(axis);
             Tensor dst = out.slice(axis, start, start + len);
-            copyInto(t, dst);
+            ElementwiseKernels.copyInto(t, dst);
             start += len;
         }
         return out;
-    }
-
-    /** Writes the values of {@code src} into the (possibly strided) view {@code dst} of the same shape. */
-    static void copyInto(Tensor src, Tensor dst) {
-        float[] s = src.storage().hostArray(), d = dst.storage().hostArray();
-        StridedLoop loop = new StridedLoop(src.shape(), new int[][] {src.strides(), dst.strides()}, new int[] {src.offset(), dst.offset()});
-        int ss = loop.innerStride(0), ds = loop.innerStride(1), n = loop.rowLength;
-        int[] off = new int[2];
-        for (int r = 0; r < loop.rows; r++) {
-            loop.offsets(r, off);
-            for (int i = 0; i < n; i++) d[off[1] + i * ds] = s[off[0] + i * ss];
-        }
     }
 
     @Override public Tensor indexSelect(Tensor table, int[] indices, int[] indexShape) {

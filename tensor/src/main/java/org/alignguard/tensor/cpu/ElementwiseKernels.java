@@ -44,17 +44,21 @@ final class ElementwiseKernels {
 
     /** Contiguous copy of a strided view. */
     static Tensor copy(Tensor a) {
-        int[] shape = a.shape();
-        Tensor out = Tensor.zeros(shape);
-        float[] o = out.data(), x = a.storage().hostArray();
-        StridedLoop loop = new StridedLoop(shape, new int[][] {a.strides(), Shape.contiguousStrides(shape)}, new int[] {a.offset(), 0});
-        int sa = loop.innerStride(0), n = loop.rowLength;
+        Tensor out = Tensor.zeros(a.shape());
+        copyInto(a, out);
+        return out;
+    }
+
+    /** Writes the values of {@code src} into the (possibly strided) view {@code dst} of the same shape. */
+    static void copyInto(Tensor src, Tensor dst) {
+        float[] s = src.storage().hostArray(), d = dst.storage().hostArray();
+        StridedLoop loop = new StridedLoop(src.shape(), new int[][] {src.strides(), dst.strides()}, new int[] {src.offset(), dst.offset()});
+        int ss = loop.innerStride(0), ds = loop.innerStride(1), n = loop.rowLength;
         Parallel.forRange(loop.rows, n, row -> {
             int[] off = new int[2];
             loop.offsets(row, off);
-            if (sa == 1) System.arraycopy(x, off[0], o, off[1], n);
-            else for (int i = 0; i < n; i++) o[off[1] + i] = x[off[0] + i * sa];
+            if (ss == 1 && ds == 1) System.arraycopy(s, off[0], d, off[1], n);
+            else for (int i = 0; i < n; i++) d[off[1] + i * ds] = s[off[0] + i * ss];
         });
-        return out;
     }
 }
