@@ -28,5 +28,7 @@ if [ -n "$stale" ]; then
 fi
 
 export ALIGNGUARD_HOME="$ROOT"
+# Parallel GC with a large young generation: training allocates many short-lived activation
+# arrays, and G1 spends a quarter of the step on them (docs/PERFORMANCE.md, "garbage collector").
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"
+  -XX:+UseParallelGC -Xms2g -Xmx8g -Xmn1500m ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -53,7 +53,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         report.put("settings", Evaluator.ordered("steps", settings.steps(), "guidance", settings.guidance(), "sampler", settings.sampler().name().toLowerCase(), "seed", seed));
         report.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-        System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(report));
+        System.out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(report));
         return 0;
     }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * together and turns errors into one-line messages with a non-zero exit code (stack traces only
  * with {@code --verbose}).
  */
-@Command(name = "alignguard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "alignguard", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "AlignGuard in pure Java: safety alignment of a text-to-image diffusion model with Diffusion-DPO experts.",
         subcommands = {RunCommand.class, PretrainCommand.class, GenerateCommand.class, EvaluateCommand.class, WorldCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

@@ -29,12 +29,16 @@ import picocli.CommandLine.Model.CommandSpec;
 final class PretrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--out", defaultValue = "models", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--steps", defaultValue = "2200", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--steps", defaultValue = "2600", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") float lr;
     @Option(names = "--classifier-steps", defaultValue = "1500", description = "Classifier training steps (default: ${DEFAULT-VALUE}).") int classifierSteps;
     @Option(names = "--base-channels", defaultValue = "32", description = "UNet channels at the first level (default: ${DEFAULT-VALUE}).") int baseChannels;
     @Option(names = "--text-dim", defaultValue = "64", description = "Text encoder width (default: ${DEFAULT-VALUE}).") int textDim;
+    @Option(names = "--min-snr", defaultValue = "5", description = "Min-SNR-γ loss weighting; 0 for the plain ε-MSE (default: ${DEFAULT-VALUE}).") float minSnr;
+    @Option(names = "--attention", arity = "1", defaultValue = "false,true,true", split = ",", description = "Which UNet levels (16x16, 8x8, 4x4) get spatial transformers (default: ${DEFAULT-VALUE}).") boolean[] attention;
+    @Option(names = "--pooled-text", defaultValue = "true", negatable = true, fallbackValue = "true", description = "Add the pooled prompt embedding to the timestep embedding (default: ${DEFAULT-VALUE}).") boolean pooledText;
+    @Option(names = "--patch", defaultValue = "1", description = "Space-to-depth patch size: the UNet works on [3·p², 16/p, 16/p] (default: ${DEFAULT-VALUE}).") int patch;
     @Option(names = "--seed", defaultValue = "0", description = "Seed for everything (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).") int every;
     @Option(names = "--resume", description = "Continue from OUT/pretrain-state.safetensors.") boolean resume;
@@ -45,6 +49,9 @@ final class PretrainCommand implements Callable<Integer> {
         Outputs.positive("--batch", batch);
         Outputs.positive("--classifier-steps", classifierSteps);
         Outputs.positive("--checkpoint-every", every);
+        if (patch != 1 && patch != 2) throw new UserError("--patch must be 1 or 2, got " + patch);
+        if (attention.length != 3) throw new UserError("--attention needs 3 values (16x16, 8x8, 4x4 levels), got " + attention.length);
+        if (minSnr < 0) throw new UserError("--min-snr must be >= 0, got " + minSnr);
         Path base = out.resolve("base.safetensors"), clfPath = out.resolve("classifier.safetensors"), state = out.resolve("pretrain-state.safetensors");
         if (!resume) {
             Outputs.checkWritable(base, force);
@@ -72,10 +79,10 @@ final class PretrainCommand implements Callable<Integer> {
                 ClassifierTrainer.save(clf, clfPath, cm);
             }
             Tokenizer tok = Tokenizer.forWorld(world);
-            UNetConfig uc = new UNetConfig(size, 3, baseChannels, new int[] {1, 2, 2}, 1, new boolean[] {false, true, true}, 4, textDim, 8, 0f);
+            UNetConfig uc = new UNetConfig(size, 3, baseChannels, new int[] {1, 2, 2}, 1, attention, 4, textDim, 8, 0f, pooledText, patch);
             TextEncoderConfig tc = new TextEncoderConfig(tok.size(), 24, textDim, 2, 4);
             TextToImageModel model = TextToImageModel.create(tok, tc, uc, TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000), new Rng(seed));
-            var dcfg = new DiffusionTrainer.Config(steps, batch, lr, Math.min(200, steps / 10), 0.1f, 0.999f, 1f, every, seed);
+            var dcfg = new DiffusionTrainer.Config(steps, batch, lr, Math.min(200, steps / 10), 0.1f, 0.999f, 1f, minSnr, every, seed);
             var ema = new DiffusionTrainer(world, model).train(dcfg, state, resume, meta, progress);
             meta.put("steps", Integer.toString(steps));
             meta.put("train_seconds", String.format(java.util.Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e9));

@@ -15,6 +15,19 @@ public final class Losses {
         return Ops.mean(Ops.square(d), false);
     }
 
+    /**
+     * Mean squared error with one weight per sample: mean_b( w_b · mean_rest((pred − target)²) ).
+     * With every w_b = 1 it equals {@link #mse}.
+     */
+    public static Variable weightedMse(Variable pred, Variable target, Tensor weights) {
+        if (!java.util.Arrays.equals(pred.shape(), target.shape()) || weights.ndim() != 1 || weights.dim(0) != pred.dim(0))
+            throw new IllegalArgumentException("weightedMse: prediction " + Shape.str(pred.shape()) + ", target " + Shape.str(target.shape()) + " and weights " + Shape.str(weights.shape()) + " do not match");
+        int[] rest = new int[pred.ndim() - 1];
+        for (int i = 0; i < rest.length; i++) rest[i] = i + 1;
+        Variable perSample = Ops.mean(Ops.square(Ops.sub(pred, target)), false, rest);
+        return Ops.mean(Ops.mul(perSample, Variable.constant(weights)), false);
+    }
+
     /** Cross-entropy of [B, C] logits against class indices, averaged over the batch. */
     public static Variable crossEntropy(Variable logits, int[] labels) {
         if (logits.ndim() != 2 || logits.dim(0) != labels.length)

@@ -207,6 +207,19 @@ class GradCheckTest {
     @Test void losses() {
         GradCheck.check("mse", x -> Losses.mse(x.get(0), x.get(1)), randn(3, 4), randn(3, 4));
         GradCheck.check("cross_entropy", x -> Losses.crossEntropy(x0(x), new int[] {2, 0, 4, 4}), randn(4, 5).mul(2f));
+        Tensor w = Tensor.of(new float[] {0.5f, 2f, 0.1f}, 3);
+        GradCheck.check("weighted_mse", x -> Losses.weightedMse(x.get(0), x.get(1), w), randn(3, 2, 4), randn(3, 2, 4));
+    }
+
+    @Test void weightedMseWithUnitWeightsIsMse() {
+        Tensor a = randn(4, 3, 2, 2), b = randn(4, 3, 2, 2);
+        float plain = Losses.mse(Variable.constant(a), Variable.constant(b)).item();
+        float weighted = Losses.weightedMse(Variable.constant(a), Variable.constant(b), Tensor.full(1f, 4)).item();
+        org.junit.jupiter.api.Assertions.assertEquals(plain, weighted, 1e-6f * Math.abs(plain));
+        // Zero weight on every sample but one: only that sample's error counts, divided by the batch.
+        Tensor only1 = Tensor.of(new float[] {0, 1, 0, 0}, 4);
+        float one = Losses.mse(Variable.constant(a.slice(0, 1, 2)), Variable.constant(b.slice(0, 1, 2))).item();
+        org.junit.jupiter.api.Assertions.assertEquals(one / 4, Losses.weightedMse(Variable.constant(a), Variable.constant(b), only1).item(), 1e-6f);
     }
 
     @Test void dropoutWithAFixedMask() {

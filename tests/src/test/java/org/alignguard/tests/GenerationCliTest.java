@@ -34,7 +34,7 @@ class GenerationCliTest {
     static void tinyModel() throws Exception {
         World world = World.load();
         Tokenizer tok = Tokenizer.forWorld(world);
-        UNetConfig uc = new UNetConfig(16, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 4, 0f);
+        UNetConfig uc = new UNetConfig(16, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 4, 0f, true, 1);
         TextToImageModel m = TextToImageModel.create(tok, new TextEncoderConfig(tok.size(), 24, 16, 1, 2), uc,
                 TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000), new Rng(3));
         model = dir.resolve("tiny.safetensors");

@@ -8,6 +8,7 @@ import org.alignguard.autograd.ShapeOps;
 import org.alignguard.autograd.Variable;
 import org.alignguard.nn.Conv2d;
 import org.alignguard.nn.GroupNorm;
+import org.alignguard.nn.Linear;
 import org.alignguard.nn.Module;
 import org.alignguard.nn.ModuleList;
 import org.alignguard.tensor.Rng;
@@ -21,8 +22,10 @@ import org.alignguard.tensor.Rng;
  *   x_t ─► conv_in ─► down.0 ─► down.1 ─► … ─► mid ─► … ─► up.1 ─► up.0 ─► GN ─► SiLU ─► conv_out ─► ε
  *                      │ skips ───────────────────────────────► concatenated on the way up
  *   t ─► time_embed ─► every ResnetBlock;   c ─► every SpatialTransformer (cross-attention)
+ *   mean(c) ─► text_embed ─► added to the timestep embedding (if config.pooledText, as SDXL's pooled text)
  * </pre>
- * Level i works at size imageSize / 2^i with {@code config.channels(i)} channels. Each down level has
+ * With patchSize p > 1 the image is first folded into p² times the channels at 1/p the size
+ * (space-to-depth) and unfolded again at the end. Level i works at size imageSize / (p·2^i) with {@code config.channels(i)} channels. Each down level has
  * {@code layersPerBlock} ResNet blocks (each followed by a transformer where attention is on), then a
  * stride-2 conv except at the last level. Each up level has one more block, taking a skip each time.
  */
@@ -33,6 +36,8 @@ public final class UNet extends Module {
     public final ModuleList<Level> down, up;
     public final Level mid;
     public final GroupNorm norm_out;
+    /** Projects the pooled text context into the timestep embedding; null unless config.pooledText. */
+    public final Linear text_embed;
 
     /** One resolution level: ResNet blocks, optional transformers, optional resampling. */
     public static final class Level extends Module {
@@ -54,7 +59,9 @@ public final class UNet extends Module {
         this.config = cfg;
         int temb = cfg.timeEmbedDim(), g = cfg.groups(), levels = cfg.channelMult().length;
         time_embed = child("time_embed", new TimestepEmbedding(cfg.baseChannels(), temb, rng));
-        conv_in = child("conv_in", new Conv2d(cfg.inChannels(), cfg.channels(0), 3, 1, 1, true, rng));
+        text_embed = cfg.pooledText() ? child("text_embed", new Linear(cfg.contextDim(), temb, true, rng)) : null;
+        int latentChannels = cfg.inChannels() * cfg.patchSize() * cfg.patchSize();
+        conv_in = child("conv_in", new Conv2d(latentChannels, cfg.channels(0), 3, 1, 1, true, rng));
 
         // Down path; remember the channels of every skip connection.
         Deque<Integer> skips = new ArrayDeque<>();
@@ -94,7 +101,7 @@ public final class UNet extends Module {
             if (i > 0) lv.addUpsample(new Upsample(ch, rng));
         }
         norm_out = child("norm_out", new GroupNorm(g, ch, 1e-5f));
-        conv_out = child("conv_out", new Conv2d(ch, cfg.inChannels(), 3, 1, 1, true, rng));
+        conv_out = child("conv_out", new Conv2d(ch, latentChannels, 3, 1, 1, true, rng));
     }
 
     /** ε_θ(x_t, t, context): x [B, C, S, S], one timestep per sample, context [B, L, contextDim]. */
@@ -105,7 +112,11 @@ public final class UNet extends Module {
         if (t.length != x.dim(0) || context.dim(0) != x.dim(0) || context.dim(-1) != config.contextDim())
             throw new IllegalArgumentException("UNet: batch " + x.dim(0) + " needs " + x.dim(0) + " timesteps (got " + t.length + ") and context [B, L, " + config.contextDim() + "], got " + java.util.Arrays.toString(context.shape()));
         Variable temb = time_embed.forward(t);
-        Variable h = conv_in.forward(x);
+        // The prompt as one vector (the mean over its token embeddings) steers every ResNet block,
+        // not only the attention levels: the global attributes (colours, shape, place) are learned sooner.
+        if (text_embed != null) temb = temb.add(text_embed.forward(Ops.mean(context, false, 1)));
+        int p = config.patchSize();
+        Variable h = conv_in.forward(p == 1 ? x : spaceToDepth(x, p));
         Deque<Variable> skips = new ArrayDeque<>();
         skips.push(h);
         for (Level lv : down) {
@@ -128,6 +139,19 @@ public final class UNet extends Module {
             }
             if (lv.upsample != null) h = lv.upsample.forward(h);
         }
-        return conv_out.forward(Ops.silu(norm_out.forward(h)));
+        Variable out = conv_out.forward(Ops.silu(norm_out.forward(h)));
+        return p == 1 ? out : depthToSpace(out, p);
+    }
+
+    /** [B, C, H, W] -> [B, C·p², H/p, W/p]: each p×p block of pixels becomes p² channels (lossless). */
+    static Variable spaceToDepth(Variable x, int p) {
+        int b = x.dim(0), c = x.dim(1), h = x.dim(2) / p, w = x.dim(3) / p;
+        return x.reshape(b, c, h, p, w, p).permute(0, 1, 3, 5, 2, 4).reshape(b, c * p * p, h, w);
+    }
+
+    /** The inverse of {@link #spaceToDepth}. */
+    static Variable depthToSpace(Variable x, int p) {
+        int b = x.dim(0), c = x.dim(1) / (p * p), h = x.dim(2), w = x.dim(3);
+        return x.reshape(b, c, p, p, h, w).permute(0, 1, 4, 2, 5, 3).reshape(b, c, h * p, w * p);
     }
 }

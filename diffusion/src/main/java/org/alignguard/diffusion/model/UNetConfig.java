@@ -16,14 +16,18 @@ import java.util.Arrays;
  * @param contextDim      size of the text encoder's token embeddings (cross-attention keys/values)
  * @param groups          GroupNorm groups
  * @param dropout         dropout in the ResNet blocks during training
+ * @param pooledText      also add the mean of the text context, projected, to the timestep embedding
+ *                        (SDXL's pooled text embedding), so every ResNet block sees the prompt
+ * @param patchSize       space-to-depth factor p: the UNet sees the image as [C·p², S/p, S/p], the way
+ *                        Stable Diffusion's UNet works on a smaller latent; 1 works on the pixels
  */
 public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] channelMult, int layersPerBlock,
-                         boolean[] attentionLevels, int heads, int contextDim, int groups, float dropout) {
+                         boolean[] attentionLevels, int heads, int contextDim, int groups, float dropout, boolean pooledText, int patchSize) {
     public UNetConfig {
         if (channelMult.length == 0 || attentionLevels.length != channelMult.length)
             throw new IllegalArgumentException("UNetConfig: channelMult " + Arrays.toString(channelMult) + " and attentionLevels " + Arrays.toString(attentionLevels) + " must be non-empty and the same length");
-        if (imageSize % (1 << (channelMult.length - 1)) != 0)
-            throw new IllegalArgumentException("UNetConfig: image size " + imageSize + " is not divisible by 2^" + (channelMult.length - 1));
+        if (patchSize < 1 || imageSize % (patchSize << (channelMult.length - 1)) != 0)
+            throw new IllegalArgumentException("UNetConfig: image size " + imageSize + " is not divisible by patch " + patchSize + " x 2^" + (channelMult.length - 1));
         for (int m : channelMult)
             if ((baseChannels * m) % groups != 0 || (baseChannels * m) % heads != 0)
                 throw new IllegalArgumentException("UNetConfig: " + baseChannels * m + " channels do not split into " + groups + " groups and " + heads + " heads");
@@ -33,19 +37,24 @@ public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] 
         return baseChannels * channelMult[level];
     }
 
+    /** Side of the first level's feature map: the image side over the patch size. */
+    public int latentSize() {
+        return imageSize / patchSize;
+    }
+
     public int timeEmbedDim() {
         return baseChannels * 4;
     }
 
     /** A tiny config for tests: 8x8 images, two levels, attention on the second. */
     public static UNetConfig tiny(int contextDim) {
-        return new UNetConfig(8, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, contextDim, 4, 0f);
+        return new UNetConfig(8, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, contextDim, 4, 0f, true, 1);
     }
 
     @Override public boolean equals(Object o) {
         return o instanceof UNetConfig c && imageSize == c.imageSize && inChannels == c.inChannels && baseChannels == c.baseChannels
                 && Arrays.equals(channelMult, c.channelMult) && layersPerBlock == c.layersPerBlock && Arrays.equals(attentionLevels, c.attentionLevels)
-                && heads == c.heads && contextDim == c.contextDim && groups == c.groups && dropout == c.dropout;
+                && heads == c.heads && contextDim == c.contextDim && groups == c.groups && dropout == c.dropout && pooledText == c.pooledText && patchSize == c.patchSize;
     }
 
     @Override public int hashCode() {
@@ -55,6 +64,6 @@ public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] 
     @Override public String toString() {
         return "UNetConfig[imageSize=" + imageSize + ", inChannels=" + inChannels + ", baseChannels=" + baseChannels + ", channelMult=" + Arrays.toString(channelMult)
                 + ", layersPerBlock=" + layersPerBlock + ", attentionLevels=" + Arrays.toString(attentionLevels) + ", heads=" + heads
-                + ", contextDim=" + contextDim + ", groups=" + groups + ", dropout=" + dropout + "]";
+                + ", contextDim=" + contextDim + ", groups=" + groups + ", dropout=" + dropout + ", pooledText=" + pooledText + ", patchSize=" + patchSize + "]";
     }
 }

@@ -33,17 +33,21 @@ import org.alignguard.tensor.io.Safetensors;
  * <pre>
  *   x_0, c ~ world (captions use every synonym; a fraction of them replaced by "" for CFG)
  *   t ~ U{0..T−1},  ε ~ N(0, I),  x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε
- *   L = ‖ε − ε_θ(x_t, t, τ(c))‖²        (UNet ε_θ and text encoder τ trained jointly)
+ *   L = w_t · ‖ε − ε_θ(x_t, t, τ(c))‖²   (UNet ε_θ and text encoder τ trained jointly)
  * </pre>
+ * w_t = 1 is DDPM's simple loss. With {@code minSnrGamma} = γ > 0 it is the Min-SNR-γ weight of
+ * Hang et al. 2023 (eq. 7, for ε-prediction): w_t = min(SNR_t, γ) / SNR_t with SNR_t = ᾱ_t / (1 − ᾱ_t).
+ * It turns down the nearly noise-free timesteps, where the prompt hardly matters, so the steps that
+ * decide the layout of the image get more of the gradient.
  * AdamW with warm-up and cosine decay, gradient clipping, and an EMA of the weights, which is what
  * gets shipped. Step k draws its data from {@code Rng(seed, k)}, so a resumed run sees exactly the
  * batches an uninterrupted run would.
  */
 public final class DiffusionTrainer {
     public record Config(int steps, int batch, float lr, int warmup, float promptDropout, float emaDecay,
-                         float clip, int checkpointEvery, long seed) {
+                         float clip, float minSnrGamma, int checkpointEvery, long seed) {
         public static Config defaults(long seed) {
-            return new Config(3000, 32, 1e-3f, 200, 0.1f, 0.999f, 1.0f, 250, seed);
+            return new Config(3000, 32, 1e-3f, 200, 0.1f, 0.999f, 1.0f, 5f, 250, seed);
         }
     }
 
@@ -91,7 +95,7 @@ public final class DiffusionTrainer {
             Rng rng = new Rng(cfg.seed() * 1_000_003L + st.step);
             st.opt.setLr(lr.lr(st.step));
             st.opt.zeroGrad();
-            Variable loss = loss(rng, cfg.batch(), cfg.promptDropout());
+            Variable loss = loss(rng, cfg.batch(), cfg.promptDropout(), cfg.minSnrGamma());
             loss.backward();
             Optimizer.clipGradNorm(trainable, cfg.clip());
             st.opt.step();
@@ -103,8 +107,8 @@ public final class DiffusionTrainer {
         return st.ema.stateDict();
     }
 
-    /** One batch of the ε-prediction loss. */
-    Variable loss(Rng rng, int batch, float promptDropout) {
+    /** One batch of the ε-prediction loss, Min-SNR-γ weighted when γ > 0. */
+    Variable loss(Rng rng, int batch, float promptDropout, float minSnrGamma) {
         List<Scene> scenes = new ArrayList<>();
         while (scenes.size() < batch) {
             Scene s = sampler.sample(rng);
@@ -118,7 +122,16 @@ public final class DiffusionTrainer {
         Tensor eps = Tensor.randn(rng, x0.shape());
         Tensor xt = forwardProcess.addNoise(x0, eps, t);
         Variable pred = model.unet.forward(Variable.constant(xt), t, model.encode(prompts));
-        return Losses.mse(pred, Variable.constant(eps));
+        if (minSnrGamma <= 0) return Losses.mse(pred, Variable.constant(eps));
+        float[] w = new float[batch];
+        for (int i = 0; i < batch; i++) w[i] = minSnrWeight(model.schedule.alphaCumprod(t[i]), minSnrGamma);
+        return Losses.weightedMse(pred, Variable.constant(eps), Tensor.of(w, batch));
+    }
+
+    /** Min-SNR-γ weight for ε-prediction: min(SNR, γ) / SNR, with SNR = ᾱ / (1 − ᾱ). */
+    public static float minSnrWeight(double alphaCumprod, float gamma) {
+        double snr = alphaCumprod / (1 - alphaCumprod);
+        return (float) (Math.min(snr, gamma) / snr);
     }
 
     private void save(State st, Path file, Map<String, String> meta) throws IOException {

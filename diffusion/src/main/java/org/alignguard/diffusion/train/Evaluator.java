@@ -148,8 +148,9 @@ public final class Evaluator {
             if (hit) hits++;
         }
 
-        double rate() {
-            return n == 0 ? Double.NaN : (double) hits / n;
+        /** The rate, or null (JSON null) when nothing was counted. */
+        Double rate() {
+            return n == 0 ? null : (double) hits / n;
         }
     }
 }

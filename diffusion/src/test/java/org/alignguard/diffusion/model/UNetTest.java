@@ -33,6 +33,35 @@ class UNetTest {
         assertTrue(names.containsKey("up.0.upsample.conv.weight"));
     }
 
+    /** The pooled prompt (SDXL-style) reaches the timestep embedding: its projection gets a gradient. */
+    @Test
+    void pooledTextFeedsTheTimestepEmbedding() {
+        Rng rng = new Rng(3);
+        UNet with = new UNet(UNetConfig.tiny(16), rng);
+        Variable ctx = Variable.param(Tensor.randn(rng, 2, 6, 16));
+        Losses.mse(with.forward(Variable.constant(Tensor.randn(rng, 2, 3, 8, 8)), new int[] {5, 500}, ctx), Variable.constant(Tensor.zeros(2, 3, 8, 8))).backward();
+        float g = with.text_embed.weight.grad().unary(org.alignguard.tensor.UnaryOp.SQUARE).sum(false).item();
+        assertTrue(g > 0, "text_embed gets no gradient");
+        UNetConfig t = UNetConfig.tiny(16);
+        UNet without = new UNet(new UNetConfig(t.imageSize(), 3, t.baseChannels(), t.channelMult(), 1, t.attentionLevels(), t.heads(), 16, t.groups(), 0f, false, 1), rng);
+        assertTrue(without.text_embed == null && !without.namedParameters().containsKey("text_embed.weight"));
+    }
+
+    /** Space-to-depth folds each p×p block into channels and back, losslessly. */
+    @Test
+    void spaceToDepthRoundTrip() {
+        Tensor x = Tensor.randn(new Rng(4), 2, 3, 4, 4);
+        Variable folded = UNet.spaceToDepth(Variable.constant(x), 2);
+        assertArrayEquals(new int[] {2, 12, 2, 2}, folded.shape());
+        // channel c·4 + dy·2 + dx at (i, j) is pixel (2i + dy, 2j + dx) of channel c
+        org.junit.jupiter.api.Assertions.assertEquals(x.get(1, 2, 3, 0), folded.data().get(1, 2 * 4 + 1 * 2 + 0, 1, 0));
+        assertArrayEquals(x.toArray(), UNet.depthToSpace(folded, 2).data().toArray());
+        UNetConfig t = UNetConfig.tiny(16);
+        UNet patched = new UNet(new UNetConfig(t.imageSize(), 3, t.baseChannels(), t.channelMult(), 1, t.attentionLevels(), t.heads(), 16, t.groups(), 0f, true, 2), new Rng(5));
+        Variable eps = patched.forward(Variable.constant(Tensor.randn(new Rng(6), 2, 3, 8, 8)), new int[] {3, 300}, Variable.constant(Tensor.randn(new Rng(7), 2, 6, 16)));
+        assertArrayEquals(new int[] {2, 3, 8, 8}, eps.shape());
+    }
+
     @Test
     void badInputShapesAreNamed() {
         Rng rng = new Rng(0);
@@ -41,7 +70,7 @@ class UNetTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> unet.forward(Variable.constant(Tensor.zeros(1, 3, 16, 16)), new int[] {0}, ctx));
         assertTrue(e.getMessage().contains("[1, 3, 16, 16]"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new UNetConfig(10, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 3, 0f));
+        assertThrows(IllegalArgumentException.class, () -> new UNetConfig(10, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 3, 0f, false, 1));
     }
 
     /** Two fixed images, two prompts: ε-prediction MSE must fall well below its start. */
