@@ -25,6 +25,9 @@ if [ -n "$stale" ]; then
     exit 1
   fi
   rm -f "$log"
+  # Maven leaves the jar alone when only another module changed; mark it fresh so the next launch
+  # does not build again.
+  touch "$JAR"
 fi
 
 export ALIGNGUARD_HOME="$ROOT"

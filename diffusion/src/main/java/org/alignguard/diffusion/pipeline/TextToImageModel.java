@@ -108,12 +108,14 @@ public final class TextToImageModel {
         TextEncoderConfig tc;
         NoiseSchedule schedule;
         try {
-            uc = gson.fromJson(meta.get("unet_config"), UNetConfig.class);
+            uc = parseUNetConfig(meta.get("unet_config"));
             tc = gson.fromJson(meta.get("text_encoder_config"), TextEncoderConfig.class);
             String[] s = meta.get("schedule").split(":");
             schedule = scheduleFor(NoiseSchedule.Kind.valueOf(s[0]), Integer.parseInt(s[1]));
         } catch (RuntimeException e) {
-            throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + e.getMessage(), e);
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + root.getMessage(), e);
         }
         Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
         TextToImageModel m = create(tok, tc, uc, schedule, new Rng(0));
@@ -124,6 +126,17 @@ public final class TextToImageModel {
             throw new IOException(file + ": weights do not match the config (" + e.getMessage() + ")", e);
         }
         return new Loaded(m, meta);
+    }
+
+    /**
+     * Reads a UNet config saved as JSON. Checkpoints written before {@code pooledText} and
+     * {@code patchSize} existed get the values those models had: no pooled text, patch 1.
+     */
+    public static UNetConfig parseUNetConfig(String json) {
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        if (!o.has("pooledText")) o.addProperty("pooledText", false);
+        if (!o.has("patchSize")) o.addProperty("patchSize", 1);
+        return new Gson().fromJson(o, UNetConfig.class);
     }
 
     /** The schedule parameters this project uses for each kind. */
