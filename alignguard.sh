@@ -33,5 +33,7 @@ fi
 export ALIGNGUARD_HOME="$ROOT"
 # Parallel GC with a large young generation: training allocates many short-lived activation
 # arrays, and G1 spends a quarter of the step on them (docs/PERFORMANCE.md, "garbage collector").
+# ALIGNGUARD_GC_OPTS replaces these flags (for example with -XX:+UseG1GC to compare).
+GC_OPTS="${ALIGNGUARD_GC_OPTS:--XX:+UseParallelGC -Xms2g -Xmx8g -Xmn1500m}"
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -XX:+UseParallelGC -Xms2g -Xmx8g -Xmn1500m ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"
+  $GC_OPTS ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -44,6 +44,22 @@ class GenerationCliTest {
         ClassifierTrainer.save(ct.train(new ClassifierTrainer.Config(2, 8, 1e-3f, 8, 0f, 1), org.alignguard.diffusion.train.ProgressListener.NONE), classifier, Map.of());
     }
 
+    /** A pretraining state file loads as the EMA model the trainer would ship at that step. */
+    @Test
+    void aTrainingStateLoadsWithItsEmaWeights() throws Exception {
+        TextToImageModel m = TextToImageModel.load(model).model();
+        Path state = dir.resolve("state.safetensors");
+        var cfg = new org.alignguard.diffusion.train.DiffusionTrainer.Config(2, 2, 1e-2f, 1, 0f, 0.5f, 1f, 0f, 1, 9);
+        Map<String, org.alignguard.tensor.Tensor> ema = new org.alignguard.diffusion.train.DiffusionTrainer(World.load(), m)
+                .train(cfg, state, false, Map.of(), org.alignguard.diffusion.train.ProgressListener.NONE);
+        Map<String, org.alignguard.tensor.Tensor> loaded = TextToImageModel.load(state).model().stateDict();
+        assertEquals(ema.keySet(), loaded.keySet());
+        ema.forEach((k, v) -> assertArrayEquals(v.toArray(), loaded.get(k).toArray(), k));
+        // and it differs from the live weights, so the EMA (not "model.") was read
+        String probe = "unet.conv_out.weight";
+        assertFalse(java.util.Arrays.equals(m.stateDict().get(probe).toArray(), loaded.get(probe).toArray()));
+    }
+
     @Test
     void generateWritesAGridAndIsReproducible() throws Exception {
         Path a = dir.resolve("a.png"), b = dir.resolve("b.png");

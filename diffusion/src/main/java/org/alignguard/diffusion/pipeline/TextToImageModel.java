@@ -120,8 +120,12 @@ public final class TextToImageModel {
         Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
         TextToImageModel m = create(tok, tc, uc, schedule, new Rng(0));
         try {
-            m.unet.loadStateDict(StateDicts.under("unet.", l.tensors()), true);
-            m.textEncoder.loadStateDict(StateDicts.under("text_encoder.", l.tensors()), true);
+            // A pretraining state file (pretrain-state.safetensors) holds the same configs and the
+            // EMA weights under "ema.": it loads as the model it would ship at that step.
+            Map<String, Tensor> w = l.tensors().keySet().stream().anyMatch(k -> k.startsWith("ema.unet."))
+                    ? StateDicts.under("ema.", l.tensors()) : l.tensors();
+            m.unet.loadStateDict(StateDicts.under("unet.", w), true);
+            m.textEncoder.loadStateDict(StateDicts.under("text_encoder.", w), true);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": weights do not match the config (" + e.getMessage() + ")", e);
         }
