@@ -73,6 +73,15 @@ def main():
                    {"betas": f32(b), "alphas_cumprod": f32(torch.cumprod(1 - b, 0))},
                    {"kind": kind, "T": "1000", "beta_start": repr(start), "beta_end": repr(end)})
 
+    # The cosine schedule with its SNR shifted by s² = 0.25 (simple diffusion, Eq. 4): written from
+    # log-SNR, not from the Java formula.
+    ac = torch.cumprod(1 - betas_for("cosine", 1000, 0, 0), 0)
+    log_snr = torch.log(ac / (1 - ac)) + 2 * math.log(0.5)
+    ac_s = torch.sigmoid(log_snr)
+    betas_s = 1 - ac_s / torch.cat([torch.ones(1, dtype=torch.float64), ac_s[:-1]])
+    write_file(os.path.join(OUT, "schedule_cosine_shift0.5.safetensors"),
+               {"betas": f32(betas_s), "alphas_cumprod": f32(ac_s)}, {"kind": "cosine", "T": "1000", "snr_shift": "0.5"})
+
     # Steps on the SD schedule with a 50-step run: step ratio 20.
     ac = torch.cumprod(1 - betas_for("scaled_linear", 1000, 0.00085, 0.012), 0)
     x = torch.randn(2, 3, 4, 4, dtype=torch.float64)
@@ -88,6 +97,10 @@ def main():
     ts = torch.tensor([999, 0])
     a = ac[ts].view(2, 1, 1, 1)
     tensors["add_noise_t999_0"] = f32(a.sqrt() * x0 + (1 - a).sqrt() * noise)
+    # v-prediction (Salimans and Ho 2022): the target, and ε recovered from v at x_t.
+    tensors["velocity_t999_0"] = f32(a.sqrt() * noise - (1 - a).sqrt() * x0)
+    a500 = ac[500]
+    tensors["eps_from_v_t500"] = f32(a500.sqrt() * eps + (1 - a500).sqrt() * x)
     eps_u = torch.randn(2, 3, 4, 4, dtype=torch.float64)
     tensors["eps_uncond"] = f32(eps_u)
     tensors["cfg_w7_5"] = f32(eps_u + 7.5 * (eps - eps_u))

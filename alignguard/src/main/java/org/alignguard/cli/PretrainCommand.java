@@ -10,6 +10,7 @@ import org.alignguard.diffusion.model.TextEncoderConfig;
 import org.alignguard.diffusion.model.UNetConfig;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.NoiseSchedule;
+import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.train.ClassifierTrainer;
 import org.alignguard.diffusion.train.DiffusionTrainer;
 import org.alignguard.diffusion.world.Tokenizer;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class PretrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--out", defaultValue = "models", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--steps", defaultValue = "2600", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--steps", defaultValue = "2400", description = "Diffusion training steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") float lr;
     @Option(names = "--classifier-steps", defaultValue = "1500", description = "Classifier training steps (default: ${DEFAULT-VALUE}).") int classifierSteps;
@@ -39,6 +40,11 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--attention", arity = "1", defaultValue = "false,true,true", split = ",", description = "Which UNet levels (16x16, 8x8, 4x4) get spatial transformers (default: ${DEFAULT-VALUE}).") boolean[] attention;
     @Option(names = "--pooled-text", defaultValue = "true", negatable = true, fallbackValue = "true", description = "Add the pooled prompt embedding to the timestep embedding (default: ${DEFAULT-VALUE}).") boolean pooledText;
     @Option(names = "--patch", defaultValue = "1", description = "Space-to-depth patch size: the UNet works on [3·p², 16/p, 16/p] (default: ${DEFAULT-VALUE}).") int patch;
+    @Option(names = "--coords", defaultValue = "true", negatable = true, fallbackValue = "true", description = "Give the UNet two coordinate input channels (CoordConv) (default: ${DEFAULT-VALUE}).") boolean coords;
+    @Option(names = "--pos-embed", defaultValue = "false", negatable = true, fallbackValue = "true", description = "Add 2-D sine-cosine positional embeddings to the spatial transformers' tokens (default: ${DEFAULT-VALUE}).") boolean posEmbed;
+    @Option(names = "--text-probe", defaultValue = "0.1", description = "Weight of the auxiliary loss that asks the pooled prompt embedding for the scene's attributes; 0 for none (default: ${DEFAULT-VALUE}).") float textProbe;
+    @Option(names = "--snr-shift", defaultValue = "0.5", description = "Shift of the cosine noise schedule: SNR(t) is multiplied by s²; below 1 is noisier (default: ${DEFAULT-VALUE}).") double snrShift;
+    @Option(names = "--prediction", defaultValue = "v", description = "What the UNet predicts: epsilon or v (default: ${DEFAULT-VALUE}).") String predictionName;
     @Option(names = "--seed", defaultValue = "0", description = "Seed for everything (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).") int every;
     @Option(names = "--resume", description = "Continue from OUT/pretrain-state.safetensors.") boolean resume;
@@ -51,6 +57,14 @@ final class PretrainCommand implements Callable<Integer> {
         Outputs.positive("--checkpoint-every", every);
         if (patch != 1 && patch != 2) throw new UserError("--patch must be 1 or 2, got " + patch);
         if (attention.length != 3) throw new UserError("--attention needs 3 values (16x16, 8x8, 4x4 levels), got " + attention.length);
+        if (!(snrShift > 0) || Double.isInfinite(snrShift)) throw new UserError("--snr-shift must be a positive number, got " + snrShift);
+        Prediction prediction;
+        try {
+            prediction = Prediction.parse(predictionName);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--prediction: " + e.getMessage());
+        }
+        if (textProbe < 0) throw new UserError("--text-probe must be >= 0, got " + textProbe);
         if (minSnr < 0) throw new UserError("--min-snr must be >= 0, got " + minSnr);
         Path base = out.resolve("base.safetensors"), clfPath = out.resolve("classifier.safetensors"), state = out.resolve("pretrain-state.safetensors");
         if (!resume) {
@@ -79,10 +93,10 @@ final class PretrainCommand implements Callable<Integer> {
                 ClassifierTrainer.save(clf, clfPath, cm);
             }
             Tokenizer tok = Tokenizer.forWorld(world);
-            UNetConfig uc = new UNetConfig(size, 3, baseChannels, new int[] {1, 2, 2}, 1, attention, 4, textDim, 8, 0f, pooledText, patch);
+            UNetConfig uc = new UNetConfig(size, 3, baseChannels, new int[] {1, 2, 2}, 1, attention, 4, textDim, 8, 0f, pooledText, patch, coords, posEmbed);
             TextEncoderConfig tc = new TextEncoderConfig(tok.size(), 24, textDim, 2, 4);
-            TextToImageModel model = TextToImageModel.create(tok, tc, uc, TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000), new Rng(seed));
-            var dcfg = new DiffusionTrainer.Config(steps, batch, lr, Math.min(200, steps / 10), 0.1f, 0.999f, 1f, minSnr, every, seed);
+            TextToImageModel model = TextToImageModel.create(tok, tc, uc, TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000, snrShift), prediction, new Rng(seed));
+            var dcfg = new DiffusionTrainer.Config(steps, batch, lr, Math.min(200, steps / 10), 0.1f, 0.999f, 1f, minSnr, textProbe, every, seed);
             var ema = new DiffusionTrainer(world, model).train(dcfg, state, resume, meta, progress);
             meta.put("steps", Integer.toString(steps));
             meta.put("train_seconds", String.format(java.util.Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e9));

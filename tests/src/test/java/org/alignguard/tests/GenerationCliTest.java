@@ -14,6 +14,7 @@ import org.alignguard.diffusion.model.TextEncoderConfig;
 import org.alignguard.diffusion.model.UNetConfig;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.NoiseSchedule;
+import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.train.ClassifierTrainer;
 import org.alignguard.diffusion.world.Tokenizer;
 import org.alignguard.diffusion.world.World;
@@ -34,9 +35,9 @@ class GenerationCliTest {
     static void tinyModel() throws Exception {
         World world = World.load();
         Tokenizer tok = Tokenizer.forWorld(world);
-        UNetConfig uc = new UNetConfig(16, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 4, 0f, true, 1);
+        UNetConfig uc = new UNetConfig(16, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 4, 0f, true, 1, true, true);
         TextToImageModel m = TextToImageModel.create(tok, new TextEncoderConfig(tok.size(), 24, 16, 1, 2), uc,
-                TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000), new Rng(3));
+                TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000, 0.5), Prediction.V, new Rng(3));
         model = dir.resolve("tiny.safetensors");
         m.save(model, null, Map.of("seed", "3"));
         ClassifierTrainer ct = new ClassifierTrainer(world, 16);
@@ -44,12 +45,22 @@ class GenerationCliTest {
         ClassifierTrainer.save(ct.train(new ClassifierTrainer.Config(2, 8, 1e-3f, 8, 0f, 1), org.alignguard.diffusion.train.ProgressListener.NONE), classifier, Map.of());
     }
 
+    /** The checkpoint remembers the prediction type and the schedule's SNR shift. */
+    @Test
+    void predictionAndScheduleShiftRoundTrip() throws Exception {
+        TextToImageModel m = TextToImageModel.load(model).model();
+        assertEquals(Prediction.V, m.prediction);
+        assertEquals(0.5, m.schedule.snrShift);
+        assertEquals(NoiseSchedule.Kind.COSINE, m.schedule.kind);
+        assertTrue(m.unet.config.coordChannels());
+    }
+
     /** A pretraining state file loads as the EMA model the trainer would ship at that step. */
     @Test
     void aTrainingStateLoadsWithItsEmaWeights() throws Exception {
         TextToImageModel m = TextToImageModel.load(model).model();
         Path state = dir.resolve("state.safetensors");
-        var cfg = new org.alignguard.diffusion.train.DiffusionTrainer.Config(2, 2, 1e-2f, 1, 0f, 0.5f, 1f, 0f, 1, 9);
+        var cfg = new org.alignguard.diffusion.train.DiffusionTrainer.Config(2, 2, 1e-2f, 1, 0f, 0.5f, 1f, 0f, 0.1f, 1, 9);
         Map<String, org.alignguard.tensor.Tensor> ema = new org.alignguard.diffusion.train.DiffusionTrainer(World.load(), m)
                 .train(cfg, state, false, Map.of(), org.alignguard.diffusion.train.ProgressListener.NONE);
         Map<String, org.alignguard.tensor.Tensor> loaded = TextToImageModel.load(state).model().stateDict();

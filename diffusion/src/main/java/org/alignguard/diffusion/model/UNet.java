@@ -12,6 +12,7 @@ import org.alignguard.nn.Linear;
 import org.alignguard.nn.Module;
 import org.alignguard.nn.ModuleList;
 import org.alignguard.tensor.Rng;
+import org.alignguard.tensor.Tensor;
 
 /**
  * The conditional UNet ε_θ(x_t, t, c) of Stable Diffusion (Rombach et al. 2022), at toy scale.
@@ -24,6 +25,7 @@ import org.alignguard.tensor.Rng;
  *   t ─► time_embed ─► every ResnetBlock;   c ─► every SpatialTransformer (cross-attention)
  *   mean(c) ─► text_embed ─► added to the timestep embedding (if config.pooledText, as SDXL's pooled text)
  * </pre>
+ * With coordChannels, two constant channels holding each pixel's x and y join the input of conv_in.
  * With patchSize p > 1 the image is first folded into p² times the channels at 1/p the size
  * (space-to-depth) and unfolded again at the end. Level i works at size imageSize / (p·2^i) with {@code config.channels(i)} channels. Each down level has
  * {@code layersPerBlock} ResNet blocks (each followed by a transformer where attention is on), then a
@@ -61,7 +63,7 @@ public final class UNet extends Module {
         time_embed = child("time_embed", new TimestepEmbedding(cfg.baseChannels(), temb, rng));
         text_embed = cfg.pooledText() ? child("text_embed", new Linear(cfg.contextDim(), temb, true, rng)) : null;
         int latentChannels = cfg.inChannels() * cfg.patchSize() * cfg.patchSize();
-        conv_in = child("conv_in", new Conv2d(latentChannels, cfg.channels(0), 3, 1, 1, true, rng));
+        conv_in = child("conv_in", new Conv2d(latentChannels + (cfg.coordChannels() ? 2 : 0), cfg.channels(0), 3, 1, 1, true, rng));
 
         // Down path; remember the channels of every skip connection.
         Deque<Integer> skips = new ArrayDeque<>();
@@ -73,7 +75,7 @@ public final class UNet extends Module {
             int out = cfg.channels(i);
             for (int j = 0; j < cfg.layersPerBlock(); j++) {
                 lv.res.add(new ResnetBlock(ch, out, temb, g, cfg.dropout(), rng));
-                if (cfg.attentionLevels()[i]) lv.attn.add(new SpatialTransformer(out, cfg.contextDim(), cfg.heads(), g, rng));
+                if (cfg.attentionLevels()[i]) lv.attn.add(new SpatialTransformer(out, cfg.contextDim(), cfg.heads(), g, posSize(cfg, i), rng));
                 ch = out;
                 skips.push(ch);
             }
@@ -85,7 +87,7 @@ public final class UNet extends Module {
 
         mid = child("mid", new Level());
         mid.res.add(new ResnetBlock(ch, ch, temb, g, cfg.dropout(), rng));
-        mid.attn.add(new SpatialTransformer(ch, cfg.contextDim(), cfg.heads(), g, rng));
+        mid.attn.add(new SpatialTransformer(ch, cfg.contextDim(), cfg.heads(), g, posSize(cfg, levels - 1), rng));
         mid.res.add(new ResnetBlock(ch, ch, temb, g, cfg.dropout(), rng));
 
         // Up path, deepest level first: each block eats one skip.
@@ -95,7 +97,7 @@ public final class UNet extends Module {
             int out = cfg.channels(i);
             for (int j = 0; j <= cfg.layersPerBlock(); j++) {
                 lv.res.add(new ResnetBlock(ch + skips.pop(), out, temb, g, cfg.dropout(), rng));
-                if (cfg.attentionLevels()[i]) lv.attn.add(new SpatialTransformer(out, cfg.contextDim(), cfg.heads(), g, rng));
+                if (cfg.attentionLevels()[i]) lv.attn.add(new SpatialTransformer(out, cfg.contextDim(), cfg.heads(), g, posSize(cfg, i), rng));
                 ch = out;
             }
             if (i > 0) lv.addUpsample(new Upsample(ch, rng));
@@ -116,7 +118,9 @@ public final class UNet extends Module {
         // not only the attention levels: the global attributes (colours, shape, place) are learned sooner.
         if (text_embed != null) temb = temb.add(text_embed.forward(Ops.mean(context, false, 1)));
         int p = config.patchSize();
-        Variable h = conv_in.forward(p == 1 ? x : spaceToDepth(x, p));
+        Variable latent = p == 1 ? x : spaceToDepth(x, p);
+        if (config.coordChannels()) latent = ShapeOps.concat(List.of(latent, Variable.constant(coordinates(x.dim(0), config.latentSize()))), 1);
+        Variable h = conv_in.forward(latent);
         Deque<Variable> skips = new ArrayDeque<>();
         skips.push(h);
         for (Level lv : down) {
@@ -141,6 +145,24 @@ public final class UNet extends Module {
         }
         Variable out = conv_out.forward(Ops.silu(norm_out.forward(h)));
         return p == 1 ? out : depthToSpace(out, p);
+    }
+
+    /** The map size of level i when its transformers get positional embeddings, else 0. */
+    private static int posSize(UNetConfig cfg, int level) {
+        return cfg.posEmbed() ? cfg.latentSize() >> level : 0;
+    }
+
+    /** CoordConv's extra input: [B, 2, S, S], channel 0 the column and channel 1 the row, both from -1 to 1. */
+    static Tensor coordinates(int batch, int s) {
+        float[] c = new float[batch * 2 * s * s];
+        for (int b = 0; b < batch; b++)
+            for (int y = 0; y < s; y++)
+                for (int x = 0; x < s; x++) {
+                    int at = b * 2 * s * s + y * s + x;
+                    c[at] = s == 1 ? 0 : 2f * x / (s - 1) - 1;
+                    c[at + s * s] = s == 1 ? 0 : 2f * y / (s - 1) - 1;
+                }
+        return Tensor.of(c, batch, 2, s, s);
     }
 
     /** [B, C, H, W] -> [B, C·p², H/p, W/p]: each p×p block of pixels becomes p² channels (lossless). */

@@ -20,9 +20,14 @@ import java.util.Arrays;
  *                        (SDXL's pooled text embedding), so every ResNet block sees the prompt
  * @param patchSize       space-to-depth factor p: the UNet sees the image as [C·p², S/p, S/p], the way
  *                        Stable Diffusion's UNet works on a smaller latent; 1 works on the pixels
+ * @param coordChannels   give conv_in two more input channels holding each pixel's x and y in [-1, 1]
+ *                        (CoordConv, Liu et al. 2018), so the network knows where it is: "top left"
+ *                        is then something a prompt can point at, not only what zero padding hints
+ * @param posEmbed        add a fixed 2-D sine-cosine positional embedding to every spatial
+ *                        transformer's tokens (as DiT does), so cross-attention queries know their place
  */
 public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] channelMult, int layersPerBlock,
-                         boolean[] attentionLevels, int heads, int contextDim, int groups, float dropout, boolean pooledText, int patchSize) {
+                         boolean[] attentionLevels, int heads, int contextDim, int groups, float dropout, boolean pooledText, int patchSize, boolean coordChannels, boolean posEmbed) {
     public UNetConfig {
         if (channelMult.length == 0 || attentionLevels.length != channelMult.length)
             throw new IllegalArgumentException("UNetConfig: channelMult " + Arrays.toString(channelMult) + " and attentionLevels " + Arrays.toString(attentionLevels) + " must be non-empty and the same length");
@@ -48,13 +53,13 @@ public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] 
 
     /** A tiny config for tests: 8x8 images, two levels, attention on the second. */
     public static UNetConfig tiny(int contextDim) {
-        return new UNetConfig(8, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, contextDim, 4, 0f, true, 1);
+        return new UNetConfig(8, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, contextDim, 4, 0f, true, 1, true, true);
     }
 
     @Override public boolean equals(Object o) {
         return o instanceof UNetConfig c && imageSize == c.imageSize && inChannels == c.inChannels && baseChannels == c.baseChannels
                 && Arrays.equals(channelMult, c.channelMult) && layersPerBlock == c.layersPerBlock && Arrays.equals(attentionLevels, c.attentionLevels)
-                && heads == c.heads && contextDim == c.contextDim && groups == c.groups && dropout == c.dropout && pooledText == c.pooledText && patchSize == c.patchSize;
+                && heads == c.heads && contextDim == c.contextDim && groups == c.groups && dropout == c.dropout && pooledText == c.pooledText && patchSize == c.patchSize && coordChannels == c.coordChannels && posEmbed == c.posEmbed;
     }
 
     @Override public int hashCode() {
@@ -64,6 +69,6 @@ public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] 
     @Override public String toString() {
         return "UNetConfig[imageSize=" + imageSize + ", inChannels=" + inChannels + ", baseChannels=" + baseChannels + ", channelMult=" + Arrays.toString(channelMult)
                 + ", layersPerBlock=" + layersPerBlock + ", attentionLevels=" + Arrays.toString(attentionLevels) + ", heads=" + heads
-                + ", contextDim=" + contextDim + ", groups=" + groups + ", dropout=" + dropout + ", pooledText=" + pooledText + ", patchSize=" + patchSize + "]";
+                + ", contextDim=" + contextDim + ", groups=" + groups + ", dropout=" + dropout + ", pooledText=" + pooledText + ", patchSize=" + patchSize + ", coordChannels=" + coordChannels + ", posEmbed=" + posEmbed + "]";
     }
 }

@@ -8,6 +8,7 @@ import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.schedule.DDIMScheduler;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
+import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.schedule.Scheduler;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
@@ -17,7 +18,7 @@ import org.alignguard.tensor.Tensor;
  * <pre>
  *   x_T ~ N(0, I)
  *   for t in scheduler.setTimesteps(steps):
- *       ε_c, ε_u = ε_θ(x_t, t, c), ε_θ(x_t, t, ∅)        (one batched UNet call)
+ *       ε_c, ε_u = ε_θ(x_t, t, c), ε_θ(x_t, t, ∅)        (one batched UNet call; a v output is turned into ε)
  *       ε̃ = ε_u + w (ε_c − ε_u)                          (Ho and Salimans 2022, Eq. 6)
  *       x_{t'} = scheduler.step(ε̃, t, x_t)
  * </pre>
@@ -70,7 +71,8 @@ public final class Generator {
                 Variable xin = Variable.constant(cfg ? Tensor.concat(List.of(x, x), 0) : x);
                 int[] ts = new int[all.size()];
                 java.util.Arrays.fill(ts, t);
-                Tensor eps = model.unet.forward(xin, ts, context).data();
+                Tensor out = model.unet.forward(xin, ts, context).data();
+                Tensor eps = model.prediction == Prediction.V ? sched.epsilonFromVelocity(out, t, xin.data()) : out;
                 if (cfg) eps = Scheduler.guidance(eps.slice(0, n, 2 * n), eps.slice(0, 0, n), settings.guidance());
                 x = sched.step(eps, t, x, rng);
             }

@@ -14,6 +14,7 @@ import org.alignguard.diffusion.model.TextEncoderConfig;
 import org.alignguard.diffusion.model.UNet;
 import org.alignguard.diffusion.model.UNetConfig;
 import org.alignguard.diffusion.schedule.NoiseSchedule;
+import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.world.Tokenizer;
 import org.alignguard.nn.StateDicts;
 import org.alignguard.tensor.Rng;
@@ -33,8 +34,10 @@ public final class TextToImageModel {
     public final TextEncoder textEncoder;
     public final UNet unet;
     public final NoiseSchedule schedule;
+    /** What the UNet outputs: ε or v. */
+    public final Prediction prediction;
 
-    public TextToImageModel(Tokenizer tokenizer, TextEncoder textEncoder, UNet unet, NoiseSchedule schedule) {
+    public TextToImageModel(Tokenizer tokenizer, TextEncoder textEncoder, UNet unet, NoiseSchedule schedule, Prediction prediction) {
         if (textEncoder.config.vocabSize() != tokenizer.size())
             throw new IllegalArgumentException("text encoder vocabulary " + textEncoder.config.vocabSize() + " != tokenizer's " + tokenizer.size());
         if (textEncoder.config.dim() != unet.config.contextDim())
@@ -43,10 +46,11 @@ public final class TextToImageModel {
         this.textEncoder = textEncoder;
         this.unet = unet;
         this.schedule = schedule;
+        this.prediction = prediction;
     }
 
-    public static TextToImageModel create(Tokenizer tok, TextEncoderConfig tc, UNetConfig uc, NoiseSchedule schedule, Rng rng) {
-        return new TextToImageModel(tok, new TextEncoder(tc, rng), new UNet(uc, rng), schedule);
+    public static TextToImageModel create(Tokenizer tok, TextEncoderConfig tc, UNetConfig uc, NoiseSchedule schedule, Prediction prediction, Rng rng) {
+        return new TextToImageModel(tok, new TextEncoder(tc, rng), new UNet(uc, rng), schedule, prediction);
     }
 
     public int imageSize() { return unet.config.imageSize(); }
@@ -79,7 +83,8 @@ public final class TextToImageModel {
         m.put("unet_config", gson.toJson(unet.config));
         m.put("text_encoder_config", gson.toJson(textEncoder.config));
         m.put("vocabulary", String.join("\n", tokenizer.vocabulary()));
-        m.put("schedule", schedule.kind.name() + ":" + schedule.numTrainTimesteps);
+        m.put("schedule", schedule.kind.name() + ":" + schedule.numTrainTimesteps + (schedule.snrShift == 1.0 ? "" : ":" + schedule.snrShift));
+        m.put("prediction", prediction.name().toLowerCase(java.util.Locale.ROOT));
         return m;
     }
 
@@ -107,18 +112,20 @@ public final class TextToImageModel {
         UNetConfig uc;
         TextEncoderConfig tc;
         NoiseSchedule schedule;
+        Prediction prediction;
         try {
             uc = parseUNetConfig(meta.get("unet_config"));
             tc = gson.fromJson(meta.get("text_encoder_config"), TextEncoderConfig.class);
             String[] s = meta.get("schedule").split(":");
-            schedule = scheduleFor(NoiseSchedule.Kind.valueOf(s[0]), Integer.parseInt(s[1]));
+            schedule = scheduleFor(NoiseSchedule.Kind.valueOf(s[0]), Integer.parseInt(s[1]), s.length > 2 ? Double.parseDouble(s[2]) : 1.0);
+            prediction = Prediction.parse(meta.getOrDefault("prediction", "epsilon")); // older checkpoints are all ε
         } catch (RuntimeException e) {
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
             throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + root.getMessage(), e);
         }
         Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
-        TextToImageModel m = create(tok, tc, uc, schedule, new Rng(0));
+        TextToImageModel m = create(tok, tc, uc, schedule, prediction, new Rng(0));
         try {
             // A pretraining state file (pretrain-state.safetensors) holds the same configs and the
             // EMA weights under "ema.": it loads as the model it would ship at that step.
@@ -133,22 +140,25 @@ public final class TextToImageModel {
     }
 
     /**
-     * Reads a UNet config saved as JSON. Checkpoints written before {@code pooledText} and
-     * {@code patchSize} existed get the values those models had: no pooled text, patch 1.
+     * Reads a UNet config saved as JSON. Checkpoints written before {@code pooledText},
+     * {@code patchSize}, {@code coordChannels} and {@code posEmbed} existed get the values those
+     * models had: no pooled text, patch 1, no coordinate channels, no positional embeddings.
      */
     public static UNetConfig parseUNetConfig(String json) {
         com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
         if (!o.has("pooledText")) o.addProperty("pooledText", false);
         if (!o.has("patchSize")) o.addProperty("patchSize", 1);
+        if (!o.has("coordChannels")) o.addProperty("coordChannels", false);
+        if (!o.has("posEmbed")) o.addProperty("posEmbed", false);
         return new Gson().fromJson(o, UNetConfig.class);
     }
 
-    /** The schedule parameters this project uses for each kind. */
-    public static NoiseSchedule scheduleFor(NoiseSchedule.Kind kind, int steps) {
+    /** The schedule parameters this project uses for each kind, with an SNR shift (1 for none). */
+    public static NoiseSchedule scheduleFor(NoiseSchedule.Kind kind, int steps, double snrShift) {
         return switch (kind) {
-            case LINEAR -> new NoiseSchedule(kind, steps, 1e-4, 0.02);
-            case SCALED_LINEAR -> new NoiseSchedule(kind, steps, 0.00085, 0.012);
-            case COSINE -> new NoiseSchedule(kind, steps, 0, 0);
+            case LINEAR -> new NoiseSchedule(kind, steps, 1e-4, 0.02, snrShift);
+            case SCALED_LINEAR -> new NoiseSchedule(kind, steps, 0.00085, 0.012, snrShift);
+            case COSINE -> new NoiseSchedule(kind, steps, 0, 0, snrShift);
         };
     }
 

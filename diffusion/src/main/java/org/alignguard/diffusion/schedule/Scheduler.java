@@ -24,21 +24,40 @@ public abstract class Scheduler {
      * x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε, with one timestep per batch element.
      */
     public Tensor addNoise(Tensor x0, Tensor noise, int[] t) {
-        if (x0.dim(0) != t.length)
-            throw new IllegalArgumentException("add_noise: " + t.length + " timesteps for a batch of " + x0.dim(0));
-        int b = t.length;
-        float[] sa = new float[b], sb = new float[b];
-        for (int i = 0; i < b; i++) {
+        return perSample("add_noise", x0, noise, t, false);
+    }
+
+    /**
+     * The v-prediction target (Salimans and Ho 2022, §4; diffusers' {@code get_velocity}):
+     * v = √ᾱ_t · ε − √(1 − ᾱ_t) · x_0, one timestep per batch element.
+     */
+    public Tensor velocity(Tensor x0, Tensor noise, int[] t) {
+        return perSample("velocity", noise, x0, t, true);
+    }
+
+    /** ε from a v-prediction at x_t (all samples at timestep t): ε = √ᾱ_t · v + √(1 − ᾱ_t) · x_t. */
+    public Tensor epsilonFromVelocity(Tensor v, int t, Tensor sample) {
+        double a = schedule.alphaCumprod(t);
+        return v.mul((float) Math.sqrt(a)).add(sample.mul((float) Math.sqrt(1 - a)));
+    }
+
+    /** √ᾱ_t · a ± √(1 − ᾱ_t) · b with ᾱ_t per batch element (minus when {@code subtract}). */
+    private Tensor perSample(String what, Tensor a, Tensor b, int[] t, boolean subtract) {
+        if (a.dim(0) != t.length)
+            throw new IllegalArgumentException(what + ": " + t.length + " timesteps for a batch of " + a.dim(0));
+        int n = t.length;
+        float[] sa = new float[n], sb = new float[n];
+        for (int i = 0; i < n; i++) {
             if (t[i] < 0 || t[i] >= schedule.numTrainTimesteps)
-                throw new IllegalArgumentException("add_noise: timestep " + t[i] + " outside [0, " + schedule.numTrainTimesteps + ")");
-            double a = schedule.alphasCumprod[t[i]];
-            sa[i] = (float) Math.sqrt(a);
-            sb[i] = (float) Math.sqrt(1 - a);
+                throw new IllegalArgumentException(what + ": timestep " + t[i] + " outside [0, " + schedule.numTrainTimesteps + ")");
+            double ab = schedule.alphasCumprod[t[i]];
+            sa[i] = (float) Math.sqrt(ab);
+            sb[i] = (float) (subtract ? -Math.sqrt(1 - ab) : Math.sqrt(1 - ab));
         }
-        int[] bshape = new int[x0.ndim()];
+        int[] bshape = new int[a.ndim()];
         java.util.Arrays.fill(bshape, 1);
-        bshape[0] = b;
-        return x0.mul(Tensor.of(sa, bshape)).add(noise.mul(Tensor.of(sb, bshape)));
+        bshape[0] = n;
+        return a.mul(Tensor.of(sa, bshape)).add(b.mul(Tensor.of(sb, bshape)));
     }
 
     /**

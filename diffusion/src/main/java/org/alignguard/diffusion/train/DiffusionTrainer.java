@@ -11,9 +11,11 @@ import org.alignguard.autograd.Losses;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
+import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.world.CaptionGrammar;
 import org.alignguard.diffusion.world.Renderer;
 import org.alignguard.diffusion.world.Scene;
+import org.alignguard.diffusion.world.SceneLabels;
 import org.alignguard.diffusion.world.SynonymPolicy;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.diffusion.world.WorldSampler;
@@ -29,25 +31,28 @@ import org.alignguard.tensor.io.Safetensors;
 
 /**
  * Pretrains the base text-to-image model on the synthetic world with the DDPM objective
- * (Ho et al. 2020, Algorithm 1, ε-prediction):
+ * (Ho et al. 2020, Algorithm 1):
  * <pre>
  *   x_0, c ~ world (captions use every synonym; a fraction of them replaced by "" for CFG)
  *   t ~ U{0..T−1},  ε ~ N(0, I),  x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε
- *   L = w_t · ‖ε − ε_θ(x_t, t, τ(c))‖²   (UNet ε_θ and text encoder τ trained jointly)
+ *   L = w_t · ‖y − f_θ(x_t, t, τ(c))‖²   (UNet f_θ and text encoder τ trained jointly)
  * </pre>
- * w_t = 1 is DDPM's simple loss. With {@code minSnrGamma} = γ > 0 it is the Min-SNR-γ weight of
- * Hang et al. 2023 (eq. 7, for ε-prediction): w_t = min(SNR_t, γ) / SNR_t with SNR_t = ᾱ_t / (1 − ᾱ_t).
- * It turns down the nearly noise-free timesteps, where the prompt hardly matters, so the steps that
- * decide the layout of the image get more of the gradient.
+ * The target y is ε (ε-prediction, DDPM Eq. 14) or v = √ᾱ_t ε − √(1−ᾱ_t) x_0 (v-prediction,
+ * Salimans and Ho 2022), as {@link TextToImageModel#prediction} says. w_t = 1 is the simple loss.
+ * With {@code minSnrGamma} = γ > 0 it is the Min-SNR-γ weight of Hang et al. 2023 in that
+ * parameterisation ({@link Prediction#minSnrWeight}), which turns down the nearly noise-free
+ * timesteps, where the prompt hardly matters.
+ * With {@code textProbe} = λ > 0 the loss also gets λ times the {@link TextProbe} loss, which asks
+ * the pooled prompt embedding for the scene's attributes.
  * AdamW with warm-up and cosine decay, gradient clipping, and an EMA of the weights, which is what
  * gets shipped. Step k draws its data from {@code Rng(seed, k)}, so a resumed run sees exactly the
  * batches an uninterrupted run would.
  */
 public final class DiffusionTrainer {
     public record Config(int steps, int batch, float lr, int warmup, float promptDropout, float emaDecay,
-                         float clip, float minSnrGamma, int checkpointEvery, long seed) {
+                         float clip, float minSnrGamma, float textProbe, int checkpointEvery, long seed) {
         public static Config defaults(long seed) {
-            return new Config(3000, 32, 1e-3f, 200, 0.1f, 0.999f, 1.0f, 5f, 250, seed);
+            return new Config(3000, 32, 1e-3f, 200, 0.1f, 0.999f, 1.0f, 5f, 0f, 250, seed);
         }
     }
 
@@ -69,14 +74,18 @@ public final class DiffusionTrainer {
 
     /** The training state that a resumed run needs. */
     private final class State {
-        final Map<String, Variable> params = model.namedParameters();
+        /** The model's weights, plus the text probe's heads ("text_probe.") while it is on. */
+        final Map<String, Variable> params = new LinkedHashMap<>(model.namedParameters());
+        final TextProbe probe;
         final AdamW opt;
         final Ema ema;
         long step;
 
         State(Config cfg) {
+            probe = cfg.textProbe() > 0 ? new TextProbe(world, model.textEncoder.config.dim(), new Rng(cfg.seed() ^ 0x7E57L)) : null;
+            if (probe != null) params.putAll(StateDicts.prefixed("text_probe.", probe.namedParameters()));
             opt = new AdamW(params, cfg.lr(), 0.9f, 0.999f, 1e-8f, 1e-4f);
-            ema = new Ema(asModule(params), cfg.emaDecay());
+            ema = new Ema(asModule(model.namedParameters()), cfg.emaDecay());   // only the model ships
         }
     }
 
@@ -95,7 +104,7 @@ public final class DiffusionTrainer {
             Rng rng = new Rng(cfg.seed() * 1_000_003L + st.step);
             st.opt.setLr(lr.lr(st.step));
             st.opt.zeroGrad();
-            Variable loss = loss(rng, cfg.batch(), cfg.promptDropout(), cfg.minSnrGamma());
+            Variable loss = loss(rng, cfg.batch(), cfg.promptDropout(), cfg.minSnrGamma(), st.probe, cfg.textProbe());
             loss.backward();
             Optimizer.clipGradNorm(trainable, cfg.clip());
             st.opt.step();
@@ -107,8 +116,8 @@ public final class DiffusionTrainer {
         return st.ema.stateDict();
     }
 
-    /** One batch of the ε-prediction loss, Min-SNR-γ weighted when γ > 0. */
-    Variable loss(Rng rng, int batch, float promptDropout, float minSnrGamma) {
+    /** One batch of the loss: ε- or v-MSE, Min-SNR-γ weighted when γ > 0, plus the text probe's when it is on. */
+    Variable loss(Rng rng, int batch, float promptDropout, float minSnrGamma, TextProbe probe, float probeWeight) {
         List<Scene> scenes = new ArrayList<>();
         while (scenes.size() < batch) {
             Scene s = sampler.sample(rng);
@@ -122,16 +131,23 @@ public final class DiffusionTrainer {
         Tensor eps = Tensor.randn(rng, x0.shape());
         Tensor xt = forwardProcess.addNoise(x0, eps, t);
         Variable pred = model.unet.forward(Variable.constant(xt), t, model.encode(prompts));
-        if (minSnrGamma <= 0) return Losses.mse(pred, Variable.constant(eps));
-        float[] w = new float[batch];
-        for (int i = 0; i < batch; i++) w[i] = minSnrWeight(model.schedule.alphaCumprod(t[i]), minSnrGamma);
-        return Losses.weightedMse(pred, Variable.constant(eps), Tensor.of(w, batch));
-    }
-
-    /** Min-SNR-γ weight for ε-prediction: min(SNR, γ) / SNR, with SNR = ᾱ / (1 − ᾱ). */
-    public static float minSnrWeight(double alphaCumprod, float gamma) {
-        double snr = alphaCumprod / (1 - alphaCumprod);
-        return (float) (Math.min(snr, gamma) / snr);
+        Variable target = Variable.constant(model.prediction == Prediction.V ? forwardProcess.velocity(x0, eps, t) : eps);
+        Variable loss;
+        if (minSnrGamma <= 0) loss = Losses.mse(pred, target);
+        else {
+            float[] w = new float[batch];
+            for (int i = 0; i < batch; i++) w[i] = model.prediction.minSnrWeight(model.schedule.alphaCumprod(t[i]), minSnrGamma);
+            loss = Losses.weightedMse(pred, target, Tensor.of(w, batch));
+        }
+        if (probe == null) return loss;
+        // The probe reads the full captions (no prompt dropout): every one of them names the scene.
+        List<String> captions = new ArrayList<>();
+        List<SceneLabels> labels = new ArrayList<>();
+        for (Scene s : scenes) {
+            captions.add(grammar.caption(s, rng, SynonymPolicy.ALL));
+            labels.add(SceneLabels.of(s));
+        }
+        return loss.add(probe.loss(model.encode(captions), labels).mul(probeWeight));
     }
 
     private void save(State st, Path file, Map<String, String> meta) throws IOException {

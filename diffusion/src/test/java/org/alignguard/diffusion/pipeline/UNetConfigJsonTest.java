@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class UNetConfigJsonTest {
     @Test
     void roundTrip() {
-        UNetConfig c = new UNetConfig(16, 3, 32, new int[] {1, 2, 2}, 1, new boolean[] {false, true, true}, 4, 64, 8, 0f, true, 2);
+        UNetConfig c = new UNetConfig(16, 3, 32, new int[] {1, 2, 2}, 1, new boolean[] {false, true, true}, 4, 64, 8, 0f, true, 2, true, true);
         assertEquals(c, TextToImageModel.parseUNetConfig(new Gson().toJson(c)));
     }
 
@@ -22,6 +22,8 @@ class UNetConfigJsonTest {
         UNetConfig c = TextToImageModel.parseUNetConfig(old);
         assertEquals(false, c.pooledText());
         assertEquals(1, c.patchSize());
+        assertEquals(false, c.coordChannels());
+        assertEquals(false, c.posEmbed());
         assertEquals(32, c.baseChannels());
     }
 

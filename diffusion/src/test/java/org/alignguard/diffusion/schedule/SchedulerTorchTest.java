@@ -45,6 +45,32 @@ class SchedulerTorchTest {
     }
 
     @Test
+    void theShiftedCosineScheduleMatchesTorch() throws Exception {
+        NoiseSchedule plain = new NoiseSchedule(NoiseSchedule.Kind.COSINE, 1000, 0, 0);
+        NoiseSchedule shifted = new NoiseSchedule(NoiseSchedule.Kind.COSINE, 1000, 0, 0, 0.5);
+        Map<String, Tensor> f = fixture("schedule_cosine_shift0.5");
+        close(f.get("betas"), of(shifted.betas), 1e-6f, "shifted betas");
+        close(f.get("alphas_cumprod"), of(shifted.alphasCumprod), 1e-6f, "shifted alphas_cumprod");
+        for (int t : new int[] {0, 300, 700, 990}) {   // SNR is multiplied by s² = 0.25 at every step
+            double a = plain.alphaCumprod(t), b = shifted.alphaCumprod(t);
+            assertEquals(0.25, (b / (1 - b)) / (a / (1 - a)), 1e-9, "t=" + t);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new NoiseSchedule(NoiseSchedule.Kind.COSINE, 1000, 0, 0, 0));
+    }
+
+    @Test
+    void velocityAndItsInverseMatchTorch() throws Exception {
+        Map<String, Tensor> f = fixture("steps");
+        DDIMScheduler s = new DDIMScheduler(NoiseSchedule.stableDiffusion());
+        close(f.get("velocity_t999_0"), s.velocity(f.get("x0"), f.get("noise"), new int[] {999, 0}), 1e-5f, "velocity");
+        close(f.get("eps_from_v_t500"), s.epsilonFromVelocity(f.get("eps"), 500, f.get("x")), 1e-5f, "ε from v");
+        // Round trip: x_t from (x_0, ε), then v, then ε back.
+        int[] t = {300, 300};
+        Tensor xt = s.addNoise(f.get("x0"), f.get("noise"), t);
+        close(f.get("noise"), s.epsilonFromVelocity(s.velocity(f.get("x0"), f.get("noise"), t), 300, xt), 1e-5f, "ε round trip");
+    }
+
+    @Test
     void ddpmAndDdimStepsMatchTorch() throws Exception {
         Map<String, Tensor> f = fixture("steps");
         Tensor x = f.get("x"), eps = f.get("eps"), z = f.get("noise");
