@@ -38,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
         Files.createDirectories(target.toAbsolutePath().getParent());
         TextToImageModel m = TextToImageModel.load(model).model();
         long t0 = System.nanoTime();
-        Tensor images = GenerateCommand.generate(m, PROMPTS, 2, new Generator.Settings(25, 3f, Generator.Sampler.DDIM), seed);
+        Tensor images = GenerateCommand.generate(m, PROMPTS, 2, new Generator.Settings(ModelOptions.DEFAULT_STEPS, 3f, Generator.Sampler.DDIM), seed);
         ImageGrid.writePng(ImageGrid.grid(images, 4, 8), target);
         System.out.printf(java.util.Locale.ROOT, "wrote a 4x4 grid (%d prompts x 2 seeds) to %s in %.1f s%n", PROMPTS.size(), target.toAbsolutePath().normalize(), (System.nanoTime() - t0) / 1e9);
         for (int i = 0; i < PROMPTS.size(); i++) System.out.printf("  row %d, %s: %s%n", i / 2 + 1, i % 2 == 0 ? "left" : "right", PROMPTS.get(i));
