@@ -69,6 +69,12 @@ class GenerationCliTest {
         // and it differs from the live weights, so the EMA (not "model.") was read
         String probe = "unet.conv_out.weight";
         assertFalse(java.util.Arrays.equals(m.stateDict().get(probe).toArray(), loaded.get(probe).toArray()));
+        // Resuming that state with another prediction type is refused, not silently mixed.
+        TextToImageModel eps = new TextToImageModel(m.tokenizer, m.textEncoder, m.unet, m.schedule, Prediction.EPSILON);
+        var more = new org.alignguard.diffusion.train.DiffusionTrainer.Config(3, 2, 1e-2f, 1, 0f, 0.5f, 1f, 0f, 0.1f, 1, 9);
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> new org.alignguard.diffusion.train.DiffusionTrainer(World.load(), eps)
+                .train(more, state, true, Map.of(), org.alignguard.diffusion.train.ProgressListener.NONE));
+        assertTrue(e.getMessage().contains("prediction"), e.getMessage());
     }
 
     @Test

@@ -164,9 +164,11 @@ public final class DiffusionTrainer {
 
     private void load(State st, Path file) throws IOException {
         var l = Safetensors.read(file);
-        if (!model.describe().get("unet_config").equals(l.metadata().get("unet_config"))
-                || !model.describe().get("text_encoder_config").equals(l.metadata().get("text_encoder_config")))
-            throw new IOException(file + ": the training state was made with a different model config; start over with --force or use the same config");
+        Map<String, String> mine = model.describe(), theirs = l.metadata();
+        for (String key : List.of("unet_config", "text_encoder_config", "schedule", "prediction"))
+            if (!java.util.Objects.equals(mine.get(key), theirs.getOrDefault(key, key.equals("prediction") ? "epsilon" : null)))
+                throw new IOException(file + ": the training state was made with a different " + key.replace('_', ' ') + " (" + theirs.get(key) + ", this run: "
+                        + mine.get(key) + "); start over with --force or use the same flags");
         try {
             asModule(st.params).loadStateDict(StateDicts.under("model.", l.tensors()), true);
         } catch (IllegalArgumentException e) {
