@@ -5,7 +5,8 @@ import java.util.List;
 import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
-import org.alignguard.diffusion.schedule.Prediction;
+import org.alignguard.diffusion.schedule.DDIMScheduler;
+import org.alignguard.diffusion.schedule.Scheduler;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 
@@ -66,7 +67,7 @@ public class PromptSensitivity {
         return d;
     }
 
-    /** Red channel of x̂_0 = √ᾱ x_t − √(1−ᾱ) v (or (x_t − √(1−ᾱ) ε)/√ᾱ) at t = 900, mean of 32 draws. */
+    /** Red channel of x̂_0 (from the model's ε, or its v turned into ε) at t = 900, mean of 32 draws. */
     static void printMap(TextToImageModel m, String prompt) {
         int n = 32, s = m.imageSize(), t = 900;
         double ab = m.schedule.alphaCumprod(t);
@@ -74,9 +75,8 @@ public class PromptSensitivity {
         int[] ts = new int[n];
         Arrays.fill(ts, t);
         Tensor out = m.unet.forward(Variable.constant(x), ts, m.encode(Collections.nCopies(n, prompt))).data();
-        Tensor x0 = m.prediction == Prediction.V
-                ? x.mul((float) Math.sqrt(ab)).sub(out.mul((float) Math.sqrt(1 - ab)))
-                : x.sub(out.mul((float) Math.sqrt(1 - ab))).mul((float) (1 / Math.sqrt(ab)));
+        Tensor eps = m.prediction.toEpsilon(new DDIMScheduler(m.schedule), out, t, x);
+        Tensor x0 = Scheduler.predictX0(x, eps, ab, false);
         float[] v = x0.toArray();
         System.out.println("x̂_0 (red channel) at t=" + t + ", mean of " + n + " noise draws: " + prompt);
         for (int y = 0; y < s; y++) {

@@ -23,11 +23,7 @@ public final class SpatialTransformer extends Module {
     /** [H·W, C] positional embedding added to the tokens, or null. A constant: not a parameter. */
     private final Tensor pos;
 
-    public SpatialTransformer(int channels, int contextDim, int heads, int groups, Rng rng) {
-        this(channels, contextDim, heads, groups, 0, rng);
-    }
-
-    /** With {@code size} > 0, tokens of a size×size map get a positional embedding. */
+    /** With {@code size} > 0, tokens of a size×size map get a positional embedding; 0 for none. */
     public SpatialTransformer(int channels, int contextDim, int heads, int groups, int size, Rng rng) {
         pos = size > 0 ? PositionalEmbedding2d.sinCos(size, size, channels) : null;
         norm = child("norm", new GroupNorm(groups, channels, 1e-6f));

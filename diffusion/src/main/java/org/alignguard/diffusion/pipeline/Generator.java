@@ -8,7 +8,6 @@ import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.schedule.DDIMScheduler;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
-import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.schedule.Scheduler;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
@@ -72,7 +71,7 @@ public final class Generator {
                 int[] ts = new int[all.size()];
                 java.util.Arrays.fill(ts, t);
                 Tensor out = model.unet.forward(xin, ts, context).data();
-                Tensor eps = model.prediction == Prediction.V ? sched.epsilonFromVelocity(out, t, xin.data()) : out;
+                Tensor eps = model.prediction.toEpsilon(sched, out, t, xin.data());
                 if (cfg) eps = Scheduler.guidance(eps.slice(0, n, 2 * n), eps.slice(0, 0, n), settings.guidance());
                 x = sched.step(eps, t, x, rng);
             }

@@ -118,7 +118,7 @@ public final class TextToImageModel {
             tc = gson.fromJson(meta.get("text_encoder_config"), TextEncoderConfig.class);
             String[] s = meta.get("schedule").split(":");
             schedule = scheduleFor(NoiseSchedule.Kind.valueOf(s[0]), Integer.parseInt(s[1]), s.length > 2 ? Double.parseDouble(s[2]) : 1.0);
-            prediction = Prediction.parse(meta.getOrDefault("prediction", "epsilon")); // older checkpoints are all ε
+            prediction = predictionOf(meta);
         } catch (RuntimeException e) {
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
@@ -151,6 +151,11 @@ public final class TextToImageModel {
         if (!o.has("coordChannels")) o.addProperty("coordChannels", false);
         if (!o.has("posEmbed")) o.addProperty("posEmbed", false);
         return new Gson().fromJson(o, UNetConfig.class);
+    }
+
+    /** The prediction type a checkpoint's metadata records; checkpoints from before v-prediction are all ε. */
+    public static Prediction predictionOf(Map<String, String> meta) {
+        return Prediction.parse(meta.getOrDefault("prediction", "epsilon"));
     }
 
     /** The schedule parameters this project uses for each kind, with an SNR shift (1 for none). */

@@ -1,6 +1,7 @@
 package org.alignguard.diffusion.schedule;
 
 import java.util.Locale;
+import org.alignguard.tensor.Tensor;
 
 /**
  * What the network is trained to output (diffusers' {@code prediction_type}).
@@ -11,7 +12,7 @@ import java.util.Locale;
  *       noisiest timesteps, the very ones where the prompt has to decide what goes where. An
  *       error in v̂ costs (SNR + 1) · |Δx̂_0|²: at least |Δx̂_0|² everywhere.</li>
  * </ul>
- * The samplers always take ε; {@link Scheduler#epsilonFromVelocity} converts a v output first.
+ * The samplers always take ε; {@link #toEpsilon} converts a v output first.
  */
 public enum Prediction {
     EPSILON, V;
@@ -22,6 +23,16 @@ public enum Prediction {
             case "v", "v_prediction", "v-prediction" -> V;
             default -> throw new IllegalArgumentException("unknown prediction type '" + s + "' (use epsilon or v)");
         };
+    }
+
+    /** The training target for x_0 noised with ε at timesteps t (one per batch element). */
+    public Tensor target(Scheduler s, Tensor x0, Tensor eps, int[] t) {
+        return this == V ? s.velocity(x0, eps, t) : eps;
+    }
+
+    /** The network's output at x_t (all samples at timestep t) as the ε the samplers step with. */
+    public Tensor toEpsilon(Scheduler s, Tensor output, int t, Tensor sample) {
+        return this == V ? s.epsilonFromVelocity(output, t, sample) : output;
     }
 
     /**

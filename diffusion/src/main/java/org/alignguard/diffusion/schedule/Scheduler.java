@@ -104,7 +104,7 @@ public abstract class Scheduler {
     }
 
     /** x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t (DDPM Eq. 15), optionally clipped to [-1, 1]. */
-    protected static Tensor predictX0(Tensor sample, Tensor eps, double alphaProd, boolean clip) {
+    public static Tensor predictX0(Tensor sample, Tensor eps, double alphaProd, boolean clip) {
         Tensor x0 = sample.sub(eps.mul((float) Math.sqrt(1 - alphaProd))).mul((float) (1 / Math.sqrt(alphaProd)));
         if (!clip) return x0;
         return x0.clamp(-1f, 1f);

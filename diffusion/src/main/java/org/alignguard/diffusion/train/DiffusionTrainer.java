@@ -131,7 +131,7 @@ public final class DiffusionTrainer {
         Tensor eps = Tensor.randn(rng, x0.shape());
         Tensor xt = forwardProcess.addNoise(x0, eps, t);
         Variable pred = model.unet.forward(Variable.constant(xt), t, model.encode(prompts));
-        Variable target = Variable.constant(model.prediction == Prediction.V ? forwardProcess.velocity(x0, eps, t) : eps);
+        Variable target = Variable.constant(model.prediction.target(forwardProcess, x0, eps, t));
         Variable loss;
         if (minSnrGamma <= 0) loss = Losses.mse(pred, target);
         else {
@@ -165,10 +165,11 @@ public final class DiffusionTrainer {
     private void load(State st, Path file) throws IOException {
         var l = Safetensors.read(file);
         Map<String, String> mine = model.describe(), theirs = l.metadata();
-        for (String key : List.of("unet_config", "text_encoder_config", "schedule", "prediction"))
-            if (!java.util.Objects.equals(mine.get(key), theirs.getOrDefault(key, key.equals("prediction") ? "epsilon" : null)))
-                throw new IOException(file + ": the training state was made with a different " + key.replace('_', ' ') + " (" + theirs.get(key) + ", this run: "
-                        + mine.get(key) + "); start over with --force or use the same flags");
+        for (String key : List.of("unet_config", "text_encoder_config", "schedule"))
+            if (!java.util.Objects.equals(mine.get(key), theirs.get(key)))
+                throw mismatch(file, key.replace('_', ' '), theirs.get(key), mine.get(key));
+        if (TextToImageModel.predictionOf(theirs) != model.prediction)
+            throw mismatch(file, "prediction", TextToImageModel.predictionOf(theirs), model.prediction);
         try {
             asModule(st.params).loadStateDict(StateDicts.under("model.", l.tensors()), true);
         } catch (IllegalArgumentException e) {
@@ -180,6 +181,11 @@ public final class DiffusionTrainer {
     }
 
     /** Views a flat name -> parameter map as a module, for the EMA and state-dict helpers. */
+    private static IOException mismatch(Path file, String what, Object theirs, Object mine) {
+        return new IOException(file + ": the training state was made with a different " + what + " (" + theirs + ", this run: " + mine
+                + "); start over with --force or use the same flags");
+    }
+
     static Module asModule(Map<String, Variable> params) {
         return new Module() {
             @Override public Map<String, Variable> namedParameters() {

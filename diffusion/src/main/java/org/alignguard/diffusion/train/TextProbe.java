@@ -32,11 +32,14 @@ public final class TextProbe extends Module {
     /** Mean cross-entropy over the heads, from context [B, L, D] and one label set per prompt. */
     public Variable loss(Variable context, List<SceneLabels> labels) {
         Variable pooled = Ops.mean(context, false, 1);
+        int[][] y = new int[heads.size()][labels.size()];   // [head][prompt]
+        for (int i = 0; i < labels.size(); i++) {
+            int[] all = labels.get(i).toArray();
+            for (int h = 0; h < heads.size(); h++) y[h][i] = all[h];
+        }
         Variable total = null;
         for (int h = 0; h < heads.size(); h++) {
-            int[] y = new int[labels.size()];
-            for (int i = 0; i < y.length; i++) y[i] = labels.get(i).toArray()[h];
-            Variable l = Losses.crossEntropy(heads.get(h).forward(pooled), y);
+            Variable l = Losses.crossEntropy(heads.get(h).forward(pooled), y[h]);
             total = total == null ? l : total.add(l);
         }
         return total.mul(1f / heads.size());
