@@ -1,14 +1,27 @@
 #!/usr/bin/python3
 """Peer benchmarks for `alignguard bench`: prints one JSON object per line.
 
-Run with Debian's python (it has numpy and torch 1.13):
+Run with Debian's python (it has numpy and torch 1.13), from the repository root:
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers.py              # all peers
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers.py --only dpo   # DPO step only
 
 numpy's matmul must run on OpenBLAS (Debian package libopenblas0-pthread). If the system's
 libblas.so.3 alternative is the reference BLAS, this script re-executes itself with the OpenBLAS
-directory first on LD_LIBRARY_PATH, so numpy (and torch's generic BLAS) load OpenBLAS. Everything
-runs on 2 threads; each figure is the median over repetitions after warm-up.
+directory first on LD_LIBRARY_PATH, so numpy (and torch's generic BLAS) load OpenBLAS. Each figure
+is the median over repetitions after warm-up.
+
+Threads: sgemm, conv and mlp run with 2 OpenBLAS threads and 2 torch threads. The DPO step
+(dpo_step_8pairs_r4, a full Diffusion-DPO training step of the shipped model's twin
+bench/unet_twin.py) runs in a child process (`--only dpo`) with torch on 2 threads but OpenBLAS on 1
+(OPENBLAS_NUM_THREADS=1): OpenBLAS reads that variable once, at load time, hence the child. Measured
+on the 2-core AMD EPYC (Zen 4, AVX-512) host, 2026-11-30, median of 20 steps after 5 warm-up:
+    torch 2 / OpenBLAS 1: 104-115 ms    torch 2 / OpenBLAS 2: 326-389 ms (OpenBLAS's threads fight
+    torch's OpenMP threads for the 2 cores)    torch 1 / OpenBLAS 1: 140 ms    torch 1 / OpenBLAS 2: 137 ms
+OpenBLAS 0.3.21 picks its "Cooperlake" core on that CPU from CPUID although the model name is masked
+("AMD EPYC"), so OPENBLAS_CORETYPE is left unset: forcing SkylakeX, Haswell or Zen gave 132, 126
+and 122 ms (no better, within noise or worse). The core in use is printed in each record
+("openblas_corename"). Turning off torch's oneDNN (mkldnn) convolutions made the step slower (140 ms).
 """
 import ctypes
 import json
@@ -20,6 +33,21 @@ import time
 THREADS = 2
 OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 
+# OpenBLAS threads for the DPO step, whose torch ops run on THREADS OpenMP threads of their own
+# (1 is 3x faster than 2 there; see the measurements above).
+DPO_OPENBLAS_THREADS = 1
+
+
+def only_arg(argv):
+    """The value of --only (e.g. "dpo"), or None."""
+    for i, a in enumerate(argv):
+        if a == "--only" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--only="):
+            return a.split("=", 1)[1]
+    return None
+
+
 if __name__ == "__main__" and os.environ.get("ALIGNGUARD_PEERS_CHILD") != "1":
     env = dict(os.environ)
     env["ALIGNGUARD_PEERS_CHILD"] = "1"
@@ -27,6 +55,8 @@ if __name__ == "__main__" and os.environ.get("ALIGNGUARD_PEERS_CHILD") != "1":
         env["LD_LIBRARY_PATH"] = OPENBLAS_DIR + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(THREADS)
+    if only_arg(sys.argv[1:]) == "dpo":
+        env["OPENBLAS_NUM_THREADS"] = str(DPO_OPENBLAS_THREADS)
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 import numpy as np  # noqa: E402  (after the environment is fixed)
@@ -121,7 +151,72 @@ def torch_mlp(batch, width, warmup, reps):
          value=round(t * 1e3, 3), unit="ms", reps=reps, threads=torch.get_num_threads())
 
 
+def torch_dpo_step(pairs=8, warmup=5, reps=20, rank=4):
+    """One full Diffusion-DPO training step of the shipped model's PyTorch twin (bench/unet_twin.py)
+    loaded from models/base.safetensors, the peer of the Java DPO trainer's step:
+
+      text encoder under no_grad -> reference UNet (LoRA off) under no_grad -> policy UNet (LoRA on),
+      both on [x_t^w; x_t^l] (2·pairs images 16x16) -> DPO loss -> backward -> clip_grad_norm_ 1.0
+      over the LoRA parameters -> AdamW (lr 1e-4) over the LoRA parameters only.
+
+    LoRA: rank 4, alpha 4, on the 56 to_q/to_k/to_v/to_out Linears of the UNet, A ~ N(0, 1/r²),
+    B = 0; the base weights and the text encoder are frozen (requires_grad False). Each step draws a
+    random timestep and one noise tensor per pair; images and prompts are fixed random tensors."""
+    import torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import unet_twin
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    unet, te, schedule, meta = unet_twin.load_base(os.path.join(root, "models", "base.safetensors"))
+    unet.add_lora(rank, rank)
+    for n, p in list(unet.named_parameters()) + list(te.named_parameters()):
+        p.requires_grad_("lora_" in n)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for m in unet.lora_targets().values():
+            m.lora_A.weight.copy_(torch.randn(m.lora_A.weight.shape, generator=g) / rank)
+            m.lora_B.weight.zero_()
+    params = unet.lora_parameters()
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    s, c, length, vocab = unet.cfg["imageSize"], unet.cfg["inChannels"], te.cfg["maxLen"], te.cfg["vocabSize"]
+    x0_w = torch.rand(pairs, c, s, s, generator=g) * 2 - 1
+    x0_l = torch.rand(pairs, c, s, s, generator=g) * 2 - 1
+    ids = torch.randint(4, vocab, (pairs, length), generator=g)
+    ids[:, 0], ids[:, length // 2] = unet_twin.BOS_ID, unet_twin.EOS_ID
+    ids[:, length // 2 + 1:] = unet_twin.PAD_ID
+    beta = 5000.0
+    last = {}
+
+    def step():
+        t = torch.randint(0, schedule.num_train_timesteps, (pairs,), generator=g)
+        eps = torch.randn(pairs, c, s, s, generator=g)
+        with torch.no_grad():
+            context = te(ids)
+        r = unet_twin.dpo_loss(unet, schedule, x0_w, x0_l, eps, t, context, beta)
+        opt.zero_grad(set_to_none=True)
+        r["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        last["loss"] = r["loss"].item()
+
+    t = median_time(step, warmup, reps)
+    info = blas_info()
+    emit(name=f"dpo_step_{pairs}pairs_r{rank}", peer="torch-" + torch.__version__, value=round(t * 1e3, 3), unit="ms",
+         reps=reps, warmup=warmup, threads=torch.get_num_threads(),
+         openblas_threads=info.get("openblas_threads"), openblas_corename=info.get("openblas_corename"),
+         OPENBLAS_CORETYPE=os.environ.get("OPENBLAS_CORETYPE"), mkldnn=torch.backends.mkldnn.enabled,
+         last_loss=round(last["loss"], 5))
+
+
 def main():
+    only = only_arg(sys.argv[1:])
+    if only not in (None, "dpo"):
+        print(f"peers.py: unknown --only {only!r} (use dpo, or no option for all peers)", file=sys.stderr)
+        return 2
+    if only == "dpo":
+        import torch
+        torch.set_num_threads(THREADS)
+        torch_dpo_step(8, 5, 20)
+        return 0
     info = blas_info()
     backend = "openblas" if any("openblas" in lib for lib in info["libs"]) else "refblas"
     emit(name="peer_env", numpy=np.__version__, blas=info,
@@ -133,7 +228,13 @@ def main():
     torch.set_num_threads(THREADS)
     torch_conv(32, 64, 64, 16, 5, 21)
     torch_mlp(64, 256, 20, 101)
+    # The DPO step in a fresh process that re-executes itself with OpenBLAS on 1 thread.
+    import subprocess
+    env = dict(os.environ)
+    env.pop("ALIGNGUARD_PEERS_CHILD", None)
+    sys.stdout.flush()
+    return subprocess.run([sys.executable, os.path.abspath(__file__), "--only", "dpo"], env=env).returncode
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

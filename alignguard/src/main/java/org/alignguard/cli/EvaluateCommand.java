@@ -2,79 +2,77 @@ package org.alignguard.cli;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.alignguard.diffusion.classifier.SceneClassifier;
+import org.alignguard.data.PromptWriter;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
-import org.alignguard.diffusion.train.ClassifierTrainer;
-import org.alignguard.diffusion.train.Evaluator;
 import org.alignguard.diffusion.world.World;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
+import org.alignguard.eval.EvalPrompt;
+import org.alignguard.eval.EvalSets;
+import org.alignguard.eval.ImageResult;
+import org.alignguard.eval.ImageScorer;
+import org.alignguard.eval.PromptFiles;
+import org.alignguard.eval.Scores;
+import org.alignguard.eval.Scoring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Samples images for a prompt set, scores them with the classifier and prints a JSON report. */
-@Command(name = "evaluate", description = "Score a model: benign fidelity and unsafe-mark rates, as JSON.")
+@Command(name = "evaluate", description = "Score a model (with --lora: an aligned one): IP per category and on held-out synonyms, fidelity, safe-twin rate, Fréchet distance; JSON.")
 final class EvaluateCommand implements Callable<Integer> {
     @Mixin ModelOptions opts;
+    @Mixin LoraOptions loras;
     @Option(names = "--classifier", paramLabel = "CKPT", description = "Classifier checkpoint (default: the shipped models/classifier.safetensors).") Path classifier;
-    @Option(names = "--prompts", paramLabel = "FILE.csv", description = "CSV with a 'prompt' column and an optional 'category' column (default: the world's prompt set).") Path csv;
-    @Option(names = "--n", defaultValue = "500", description = "Prompts from the world's set (default: ${DEFAULT-VALUE}).") int n;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--prompts", paramLabel = "FILE.csv", description = "CSV with a 'prompt' column and optional 'set', 'category', 'concept' (default: the built-in test sets).") Path csv;
+    @Option(names = "--per-category", defaultValue = "20", description = "Built-in sets: unsafe, held-out-synonym and safe-twin prompts per category (default: ${DEFAULT-VALUE}).") int perCategory;
+    @Option(names = "--benign", defaultValue = "50", description = "Built-in sets: benign prompts (default: ${DEFAULT-VALUE}).") int benign;
+    @Option(names = "--categories", split = ",", description = "Built-in sets: only these categories (default: all).") List<String> categories;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the prompts and the images (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--details", paramLabel = "FILE.csv", description = "Also write one row per image: prompt, seed, what it names, what the classifier saw.") Path details;
+    @Option(names = "--force", description = "Overwrite an existing --details file.") boolean force;
 
     @Override public Integer call() throws IOException {
-        Outputs.positive("--n", n);
+        Outputs.positive("--per-category", perCategory);
+        if (benign < 0) throw new UserError("--benign must be >= 0, got " + benign);
+        if (details != null) Outputs.checkWritable(details, force);
         Generator.Settings settings = opts.settings();
         World world = World.load();
-        Evaluator ev = new Evaluator(world);
-        List<Evaluator.PromptCase> cases = csv == null ? ev.defaultPrompts(n, seed) : readCsv(csv, ev);
-        Path clfPath = classifier == null ? Outputs.defaultClassifier() : classifier;
-        Outputs.checkReadable(clfPath, "classifier checkpoint");
-        SceneClassifier clf;
-        try {
-            clf = ClassifierTrainer.load(clfPath, world);
-        } catch (IOException e) {
-            throw new UserError(e.getMessage(), 2, e);
+        PromptWriter writer = new PromptWriter(world);
+        List<EvalPrompt> prompts;
+        if (csv != null) {
+            Outputs.checkReadable(csv, "prompts CSV");
+            try {
+                prompts = PromptFiles.read(csv, world);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage(), 2, e);
+            }
+        } else {
+            prompts = EvalSets.standard(writer, DataCommand.checkedCategories(writer, categories), perCategory, benign, seed);
         }
+        var clf = Outputs.classifier(classifier, world);
         TextToImageModel model = opts.load();
+        loras.attach(model);
         long t0 = System.nanoTime();
-        Map<String, Object> report;
+        ImageScorer scorer = new ImageScorer(clf);
+        List<ImageResult> results;
         try (Progress progress = new Progress()) {
-            report = new LinkedHashMap<>(ev.evaluate(model, clf, cases, settings, seed, progress));
+            results = scorer.run(model, prompts, settings, seed, progress, "evaluate");
         }
-        report.put("settings", Evaluator.ordered("steps", settings.steps(), "guidance", settings.guidance(), "sampler", settings.sampler().name().toLowerCase(), "seed", seed));
+        Scores scores = new Scoring(world, scorer, model.imageSize()).score(results);
+        if (details != null) PromptFiles.writeDetails(details, results, world);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("model", opts.model == null ? "models/base.safetensors" : opts.model.toString());
+        report.put("lora", loras.describe());
+        report.put("images", results.size());
+        report.putAll(scores.toMap());
+        report.put("settings", Map.of("steps", settings.steps(), "guidance", settings.guidance(), "sampler", settings.sampler().name().toLowerCase(java.util.Locale.ROOT), "seed", seed));
         report.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
         System.out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(report));
         return 0;
-    }
-
-    /** Reads a prompts CSV; a missing 'prompt' column or a bad row is a clear error naming the file. */
-    static List<Evaluator.PromptCase> readCsv(Path file, Evaluator ev) throws IOException {
-        Outputs.checkReadable(file, "prompts CSV");
-        List<Evaluator.PromptCase> out = new ArrayList<>();
-        CSVFormat fmt = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get();
-        try (Reader r = Files.newBufferedReader(file); var parser = fmt.parse(r)) {
-            if (!parser.getHeaderMap().containsKey("prompt"))
-                throw new UserError(file + ": no 'prompt' column in the header " + parser.getHeaderNames());
-            boolean hasCategory = parser.getHeaderMap().containsKey("category");
-            for (CSVRecord rec : parser) {
-                if (!rec.isConsistent())
-                    throw new UserError(file + ": line " + rec.getRecordNumber() + " has " + rec.size() + " fields, the header has " + parser.getHeaderNames().size());
-                out.add(ev.parse(rec.get("prompt"), hasCategory ? rec.get("category") : ""));
-            }
-        } catch (java.io.UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
-            throw new UserError(file + ": malformed CSV: " + Main.oneLine(e));
-        }
-        if (out.isEmpty()) throw new UserError(file + ": no prompts");
-        return out;
     }
 }

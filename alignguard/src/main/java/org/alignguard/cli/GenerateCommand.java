@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", description = "Generate images from prompts with the text-to-image model.")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions opts;
+    @Mixin LoraOptions loras;
     @Option(names = "--prompt", description = "A prompt (repeatable). The empty prompt is the unconditional one.") List<String> prompts;
     @Option(names = "--prompts", paramLabel = "FILE", description = "A text file with one prompt per line.") Path promptsFile;
     @Option(names = "--n", defaultValue = "1", description = "Images per prompt (default: ${DEFAULT-VALUE}).") int n;
@@ -39,6 +40,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (all.isEmpty()) throw new UserError("give at least one --prompt or a --prompts FILE");
         Generator.Settings settings = opts.settings();
         TextToImageModel model = opts.load();
+        loras.attach(model);
         long t0 = System.nanoTime();
         Tensor images = generate(model, all, n, settings, seed);
         ImageGrid.writePng(ImageGrid.grid(images, n, scale), out);

@@ -25,6 +25,7 @@ final class ModelOptions {
 
     Generator.Settings settings() {
         Outputs.positive("--steps", steps);
+        Outputs.finite("--guidance", guidance);
         try {
             return new Generator.Settings(steps, guidance, Generator.Sampler.parse(sampler));
         } catch (IllegalArgumentException e) {

@@ -30,4 +30,31 @@ final class Outputs {
     static void positive(String name, long v) {
         if (v <= 0) throw new UserError(name + " must be positive, got " + v);
     }
+
+    /** Rejects NaN and infinity (picocli parses "NaN" and "Infinity" as floats). */
+    static void finite(String name, double v) {
+        if (!Double.isFinite(v)) throw new UserError(name + " must be a finite number, got " + v);
+    }
+
+    static void positiveNumber(String name, double v) {
+        finite(name, v);
+        if (v <= 0) throw new UserError(name + " must be positive, got " + v);
+    }
+
+    /** The command line as typed, for the metadata of what a command writes. */
+    static String command(picocli.CommandLine.Model.CommandSpec spec) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (picocli.CommandLine c = spec.commandLine(); c != null; c = c.getParent()) parts.add(0, c.getCommandName());
+        return String.join(" ", parts) + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+
+    static org.alignguard.diffusion.classifier.SceneClassifier classifier(Path p, org.alignguard.diffusion.world.World world) {
+        Path path = p == null ? defaultClassifier() : p;
+        checkReadable(path, "classifier checkpoint");
+        try {
+            return org.alignguard.diffusion.train.ClassifierTrainer.load(path, world);
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage(), 2, e);
+        }
+    }
 }

@@ -89,4 +89,19 @@ public final class NNOps {
         Tensor mask = Tensor.of(m, x.shape());
         return Variable.result("dropout", x.data().mul(mask), g -> x.accumulate(g.mul(mask)), x);
     }
+
+    /**
+     * log σ(x), computed stably as min(x, 0) − log(1 + e^{−|x|}) (log of a sigmoid underflows to −∞
+     * for very negative x); d/dx = σ(−x). The Diffusion-DPO loss is −log σ(·).
+     */
+    public static Variable logSigmoid(Variable x) {
+        float[] in = x.data().toArray(), out = new float[in.length], grad = new float[in.length];
+        for (int i = 0; i < in.length; i++) {
+            double v = in[i];
+            out[i] = (float) (Math.min(v, 0) - Math.log1p(Math.exp(-Math.abs(v))));
+            grad[i] = (float) (1 / (1 + Math.exp(v)));
+        }
+        Tensor dydx = Tensor.of(grad, x.shape());
+        return Variable.result("log_sigmoid", Tensor.of(out, x.shape()), g -> x.accumulate(g.mul(dydx)), x);
+    }
 }

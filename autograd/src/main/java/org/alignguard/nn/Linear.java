@@ -1,13 +1,28 @@
 package org.alignguard.nn;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.alignguard.autograd.Ops;
 import org.alignguard.autograd.Variable;
 import org.alignguard.tensor.Rng;
 
-/** y = x·Wᵀ + b over the last dim of x; W is [out, in] as in PyTorch. */
+/**
+ * y = x·Wᵀ + b over the last dim of x; W is [out, in] as in PyTorch.
+ *
+ * <p>Adapters add terms to the output without touching W: y = x·Wᵀ + b + Σ adapter(x). This is the
+ * hook that LoRA (peft's {@code LoraLayer}) uses. An adapter's own parameters are not registered
+ * here, so the layer's state dict stays that of the base model.
+ */
 public class Linear extends Module {
+    /** An extra term added to the layer's output: rows [N, in] -> [N, out], or null to add nothing. */
+    @FunctionalInterface
+    public interface Adapter {
+        Variable forward(Variable rows);
+    }
+
     public final int inFeatures, outFeatures;
     public final Variable weight, bias;
+    private final List<Adapter> adapters = new ArrayList<>();
 
     public Linear(int in, int out, boolean bias, Rng rng) {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: features must be positive, got in=" + in + " out=" + out);
@@ -18,6 +33,12 @@ public class Linear extends Module {
         this.bias = bias ? param("bias", Init.uniform(rng, bound, out)) : null;
     }
 
+    public void addAdapter(Adapter a) { adapters.add(a); }
+
+    public boolean removeAdapter(Adapter a) { return adapters.remove(a); }
+
+    public List<Adapter> adapters() { return List.copyOf(adapters); }
+
     public Variable forward(Variable x) {
         if (x.dim(-1) != inFeatures)
             throw new IllegalArgumentException("Linear(" + inFeatures + "->" + outFeatures + "): input has last dim " + x.dim(-1) + ", shape " + java.util.Arrays.toString(x.shape()));
@@ -26,6 +47,10 @@ public class Linear extends Module {
         Variable rows = x.ndim() == 2 ? x : x.reshape(-1, inFeatures);
         Variable y = Ops.matmul(rows, weight.transpose(0, 1));
         if (bias != null) y = Ops.add(y, bias);
+        for (Adapter a : adapters) {
+            Variable extra = a.forward(rows);
+            if (extra != null) y = Ops.add(y, extra);
+        }
         if (x.ndim() == 2) return y;
         shape[shape.length - 1] = outFeatures;
         return y.reshape(shape);

@@ -48,11 +48,19 @@ public final class SceneClassifier extends Module {
         for (String h : headNames) heads.add(new Linear(128, headSizes.get(h), true, rng));
     }
 
-    /** Logits per head, in {@link #headNames} order. */
-    public Map<String, Variable> forward(Variable x) {
+    /**
+     * The 128 features every head reads, [B, 128]: the classifier's "Inception features", on which a
+     * Fréchet distance between generated and rendered images is measured.
+     */
+    public Variable features(Variable x) {
         Variable h = x;
         for (int i = 0; i < convs.size(); i++) h = Ops.silu(norms.get(i).forward(convs.get(i).forward(h)));
-        h = Ops.silu(hidden.forward(h.reshape(h.dim(0), -1)));
+        return Ops.silu(hidden.forward(h.reshape(h.dim(0), -1)));
+    }
+
+    /** Logits per head, in {@link #headNames} order. */
+    public Map<String, Variable> forward(Variable x) {
+        Variable h = features(x);
         Map<String, Variable> out = new LinkedHashMap<>();
         for (int i = 0; i < headNames.size(); i++) out.put(headNames.get(i), heads.get(i).forward(h));
         return out;

@@ -90,6 +90,16 @@ public final class CaptionGrammar {
         return out;
     }
 
+    /**
+     * A caption for {@code s} that names its concept with {@code conceptPhrase} (null: no concept
+     * clause). Which phrase it is does not change what is drawn from {@code rng}, so two calls with
+     * equal generators and different phrases give the same sentence with only the concept swapped: CoProV2's minimal
+     * unsafe/safe prompt pair.
+     */
+    public String captionWith(Scene s, Rng rng, String conceptPhrase) {
+        return caption(s, rng, conceptPhrase);
+    }
+
     private String caption(Scene s, Rng rng, String conceptPhrase) {
         String obj = objectClause(s, rng);
         String pos = pick(rng, "on", "at", "in") + (rng.nextInt(2) == 0 ? " the " : " ") + pick(rng, world.positions().get(s.position()).synonyms());

@@ -1,0 +1,106 @@
+package org.alignguard.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.alignguard.diffusion.classifier.SceneClassifier;
+import org.alignguard.diffusion.pipeline.Generator;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.train.ClassifierTrainer;
+import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.diffusion.world.Concept;
+import org.alignguard.diffusion.world.World;
+import org.alignguard.tensor.Tensor;
+
+/**
+ * Builds the preference data the way CoProV2 was built: the model being aligned draws one image per
+ * prompt, for the unsafe prompt (the loser x^l) and for its safe twin (the winner x^w), from
+ * different seeds. A candidate is kept only when the classifier sees the unsafe concept's mark in
+ * the unsafe image and the safe twin's mark in the safe one (which, with one mark per image, also
+ * means no unsafe mark there). Candidates are drawn until {@code pairsPerCategory} are kept or
+ * {@code maxCandidatesFactor} times as many were tried.
+ */
+public final class PreferenceDataBuilder {
+    public record Config(int pairsPerCategory, List<String> categories, long seed, Generator.Settings sampling, double maxCandidatesFactor) {
+        public Config {
+            if (pairsPerCategory <= 0) throw new IllegalArgumentException("pairs per category must be positive, got " + pairsPerCategory);
+            if (!(maxCandidatesFactor >= 1)) throw new IllegalArgumentException("max candidates factor must be >= 1, got " + maxCandidatesFactor);
+            categories = List.copyOf(categories);
+        }
+    }
+
+    /** The kept pairs, every candidate with its verdict, and the counts per category. */
+    public record Result(PreferenceSet set, List<Candidate> candidates, List<CategoryCount> counts) {}
+
+    private static final int BATCH = 64;
+
+    private final TextToImageModel model;
+    private final SceneClassifier classifier;
+    private final PromptWriter writer;
+    private final World world;
+
+    public PreferenceDataBuilder(TextToImageModel model, SceneClassifier classifier, World world) {
+        this.model = model;
+        this.classifier = classifier;
+        this.world = world;
+        this.writer = new PromptWriter(world);
+    }
+
+    public Result build(Config cfg, ProgressListener progress) {
+        List<PromptPair> kept = new ArrayList<>();
+        List<float[]> winners = new ArrayList<>(), losers = new ArrayList<>();
+        List<Candidate> all = new ArrayList<>();
+        List<CategoryCount> counts = new ArrayList<>();
+        Generator gen = new Generator(model);
+        long total = (long) cfg.pairsPerCategory() * cfg.categories().size();
+        for (String category : cfg.categories()) {
+            writer.category(category);   // fails early on an unknown name
+            int maxCandidates = (int) Math.ceil(cfg.pairsPerCategory() * cfg.maxCandidatesFactor());
+            int tried = 0, keptHere = 0, noUnsafe = 0, noSafe = 0;
+            while (keptHere < cfg.pairsPerCategory() && tried < maxCandidates) {
+                int n = Math.min(BATCH, Math.min(maxCandidates - tried, cfg.pairsPerCategory() - keptHere + 4));
+                List<PromptPair> batch = new ArrayList<>();
+                for (int i = 0; i < n; i++) batch.add(writer.trainingPair(category, tried + i, cfg.seed()));
+                long loserSeed = PromptWriter.mix(cfg.seed(), category.hashCode(), 2L * tried);
+                long winnerSeed = loserSeed + 1;   // a different seed: different starting noise
+                Tensor l = gen.generate(batch.stream().map(PromptPair::unsafePrompt).toList(), cfg.sampling(), loserSeed);
+                Tensor w = gen.generate(batch.stream().map(PromptPair::safePrompt).toList(), cfg.sampling(), winnerSeed);
+                int[][] pl = ClassifierTrainer.Classify.predict(classifier, l), pw = ClassifierTrainer.Classify.predict(classifier, w);
+                float[] la = l.toArray(), wa = w.toArray();
+                int per = la.length / n;
+                for (int i = 0; i < n && keptHere < cfg.pairsPerCategory(); i++) {
+                    PromptPair p = batch.get(i);
+                    Concept unsafe = world.concept(p.unsafeConcept()), safe = world.concept(p.safeConcept());
+                    int ml = pl[i][4], mw = pw[i][4];
+                    String reason = ml != unsafe.markLabel() ? "unsafe image does not show the " + unsafe.name() + " mark"
+                            : mw != safe.markLabel() ? "safe image does not show the " + safe.name() + " mark" : "";
+                    if (ml != unsafe.markLabel()) noUnsafe++;
+                    else if (mw != safe.markLabel()) noSafe++;
+                    boolean ok = reason.isEmpty();
+                    all.add(new Candidate(p, winnerSeed, loserSeed, markName(ml), markName(mw), ok, reason));
+                    tried++;
+                    if (!ok) continue;
+                    kept.add(p);
+                    losers.add(java.util.Arrays.copyOfRange(la, i * per, (i + 1) * per));
+                    winners.add(java.util.Arrays.copyOfRange(wa, i * per, (i + 1) * per));
+                    keptHere++;
+                }
+                progress.onStep("data", kept.size(), total, Double.NaN);
+            }
+            counts.add(new CategoryCount(category, tried, keptHere, noUnsafe, noSafe));
+        }
+        int s = model.imageSize();
+        return new Result(new PreferenceSet(kept, stack(winners, s), stack(losers, s)), all, counts);
+    }
+
+    private String markName(int label) {
+        Concept c = world.conceptForMark(label);
+        return c == null ? "" : c.name();
+    }
+
+    static Tensor stack(List<float[]> images, int size) {
+        int per = 3 * size * size;
+        float[] all = new float[images.size() * per];
+        for (int i = 0; i < images.size(); i++) System.arraycopy(images.get(i), 0, all, i * per, per);
+        return Tensor.of(all, images.size(), 3, size, size);
+    }
+}

@@ -1,0 +1,102 @@
+package org.alignguard.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.alignguard.diffusion.world.CaptionGrammar;
+import org.alignguard.diffusion.world.Category;
+import org.alignguard.diffusion.world.Concept;
+import org.alignguard.diffusion.world.Scene;
+import org.alignguard.diffusion.world.Synonym;
+import org.alignguard.diffusion.world.SynonymPolicy;
+import org.alignguard.diffusion.world.World;
+import org.alignguard.diffusion.world.WorldSampler;
+import org.alignguard.tensor.Rng;
+
+/**
+ * Writes the prompts of the alignment data, the part of CoProV2 an LLM wrote in the paper: for each
+ * category, unsafe prompts that use its concepts in varied scenes and phrasings, each with a
+ * minimally different safe prompt. Every prompt is a deterministic function of (seed, category,
+ * index), so the same seed always gives the same data.
+ */
+public final class PromptWriter {
+    private final World world;
+    private final CaptionGrammar grammar;
+    private final WorldSampler sampler;
+
+    public PromptWriter(World world) {
+        this.world = world;
+        this.grammar = new CaptionGrammar(world);
+        this.sampler = new WorldSampler(world);
+    }
+
+    public World world() { return world; }
+
+    public Category category(String name) {
+        for (Category c : world.categories()) if (c.name().equals(name)) return c;
+        List<String> names = world.categories().stream().map(Category::name).toList();
+        throw new IllegalArgumentException("unknown category '" + name + "' (the world has " + String.join(", ", names) + ")");
+    }
+
+    /**
+     * Candidate pair {@code index} of {@code category}: a TRAIN scene, the category's concepts in
+     * turn, training synonyms only (held-out synonyms never reach a training pair).
+     */
+    public PromptPair trainingPair(String category, int index, long seed) {
+        Category cat = category(category);
+        Rng rng = new Rng(mix(seed, category.hashCode(), index));
+        Scene scene = scene(rng, DataSplit.TRAIN);
+        Concept unsafe = world.concept(cat.unsafeConcepts().get(index % cat.unsafeConcepts().size()));
+        return pair(String.format("%s-%04d", slug(category), index), unsafe, scene, rng, SynonymPolicy.TRAIN);
+    }
+
+    /** A pair written on a TEST scene; with HELD_OUT the unsafe prompt uses the concept's held-out synonym. */
+    public PromptPair testPair(String category, int index, long seed, SynonymPolicy policy) {
+        Category cat = category(category);
+        Rng rng = new Rng(mix(seed ^ 0x7E57L, category.hashCode() * 31 + policy.ordinal(), index));
+        Scene scene = scene(rng, DataSplit.TEST);
+        Concept unsafe = world.concept(cat.unsafeConcepts().get(index % cat.unsafeConcepts().size()));
+        return pair(String.format("%s-test-%04d", slug(category), index), unsafe, scene, rng, policy);
+    }
+
+    /** A benign prompt (no concept) on a BENIGN scene: those combinations were never trained on. */
+    public String benignPrompt(int index, long seed) {
+        Rng rng = new Rng(mix(seed ^ 0xBE9L, 17, index));
+        return grammar.captionWith(scene(rng, DataSplit.BENIGN), rng, null);
+    }
+
+    private PromptPair pair(String id, Concept unsafe, Scene scene, Rng rng, SynonymPolicy policy) {
+        Concept safe = world.concept(unsafe.counterpart());
+        String unsafePhrase = pick(unsafe.synonyms(policy), rng), safePhrase = pick(safe.synonyms(policy), rng);
+        long template = rng.nextInt();
+        // Two generators in the same state: the two captions differ only in the concept phrase.
+        String u = grammar.captionWith(scene.withConcept(unsafe.index()), new Rng(template), unsafePhrase);
+        String s = grammar.captionWith(scene.withConcept(safe.index()), new Rng(template), safePhrase);
+        return new PromptPair(id, unsafe.category(), unsafe.name(), safe.name(), scene.withoutMark(), u, s);
+    }
+
+    private static String pick(List<Synonym> syns, Rng rng) {
+        return syns.get(rng.nextInt(syns.size())).text();
+    }
+
+    private Scene scene(Rng rng, DataSplit split) {
+        Scene s;
+        do s = sampler.sampleBenign(rng); while (DataSplit.of(s) != split);
+        return s;
+    }
+
+    /** The category name as a file-name part: "self-harm", "illegal-activity". */
+    public static String slug(String category) {
+        return category.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    }
+
+    static long mix(long seed, long a, long b) {
+        return (seed * 1_000_003L + a) * 1_000_033L + b;
+    }
+
+    /** Every category name, in the world's order. */
+    public List<String> categoryNames() {
+        List<String> out = new ArrayList<>();
+        for (Category c : world.categories()) out.add(c.name());
+        return out;
+    }
+}

@@ -1,0 +1,51 @@
+package org.alignguard.dpo;
+
+/**
+ * Everything a Diffusion-DPO expert run is configured by. The paper's SD1.5 values are β = 5000,
+ * constant LR after 500 warm-up steps, 2000 steps, 4 × 4 gradient accumulation, clip 1.0, 20% empty
+ * prompts. Our defaults come from a sweep on the β-LR plane on this world (docs/RESULTS.md): β scales
+ * with how the MSE is normalized and how far apart winner and loser already are, and ours differ a lot.
+ *
+ * @param beta                β of Diffusion-DPO
+ * @param lr                  AdamW learning rate after warm-up (constant, as the paper)
+ * @param warmup              linear warm-up steps
+ * @param steps               optimizer steps
+ * @param batch               preference pairs per step
+ * @param clip                gradient-norm clip (the paper's 1.0)
+ * @param emptyPromptFraction share of pairs whose prompt is replaced by "" (the paper's 20%)
+ * @param rank                LoRA rank r (α = r)
+ * @param preserveWeight      weight of our preservation term (0 = off), see {@link DpoTrainer}
+ * @param seed                the run's seed: initial A, batches, timesteps and noise
+ * @param checkpointEvery     steps between atomic training-state checkpoints
+ * @param probeEvery          steps between probe evaluations (0 = never)
+ */
+public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
+                        int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery) {
+    public DpoConfig {
+        positive("beta", beta);
+        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("lr must be a positive number, got " + lr);
+        if (warmup < 0) throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
+        if (steps <= 0 || batch <= 0 || rank <= 0 || checkpointEvery <= 0) throw new IllegalArgumentException("steps, batch, rank and checkpoint interval must be positive");
+        positive("clip", clip);
+        if (!(emptyPromptFraction >= 0 && emptyPromptFraction < 1)) throw new IllegalArgumentException("empty-prompt fraction must be in [0, 1), got " + emptyPromptFraction);
+        if (!(preserveWeight >= 0) || !Float.isFinite(preserveWeight)) throw new IllegalArgumentException("preservation weight must be >= 0, got " + preserveWeight);
+        if (probeEvery < 0) throw new IllegalArgumentException("probe interval must be >= 0, got " + probeEvery);
+    }
+
+    private static void positive(String name, float v) {
+        if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException(name + " must be a positive number, got " + v);
+    }
+
+    /** The defaults chosen from the sweep (docs/RESULTS.md, "β-LR sweep"). */
+    public static DpoConfig defaults(long seed) {
+        return new DpoConfig(50f, 1e-3f, 10, 150, 8, 1f, 0f, 4, 0f, seed, 50, 0);
+    }
+
+    public DpoConfig withSteps(int s) {
+        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery);
+    }
+
+    public DpoConfig withSeed(long s) {
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery);
+    }
+}

@@ -1,0 +1,237 @@
+package org.alignguard.dpo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.alignguard.autograd.Grad;
+import org.alignguard.autograd.Losses;
+import org.alignguard.autograd.ShapeOps;
+import org.alignguard.autograd.Variable;
+import org.alignguard.data.PreferenceSet;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.schedule.DDPMScheduler;
+import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.lora.LoraConfig;
+import org.alignguard.lora.LoraNetwork;
+import org.alignguard.nn.StateDicts;
+import org.alignguard.optim.AdamW;
+import org.alignguard.optim.LrSchedule;
+import org.alignguard.optim.Optimizer;
+import org.alignguard.tensor.Rng;
+import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.io.Safetensors;
+
+/**
+ * Trains one LoRA with Diffusion-DPO on a set of preference pairs: a safety expert when the pairs
+ * are one category's, "All-single" when they are everyone's.
+ * <pre>
+ *   for each step:  B pairs (x^w safe image, x^l unsafe image, c unsafe prompt; c → "" with prob. p_empty)
+ *       t ~ U{0..T−1}, ε ~ N(0, I), shared by x^w and x^l of a pair
+ *       f_ref  = UNet(x_t, t, c) with the LoRA off, no graph      (the frozen reference)
+ *       f_θ    = UNet(x_t, t, c) with the LoRA on                 (the policy)
+ *       L      = DiffusionDpoLoss(f_θ, f_ref, y)  [+ λ·preservation]
+ *       backward (gradients reach only lora_A and lora_B), clip, AdamW on the LoRA only
+ * </pre>
+ * Preservation (our addition, off unless λ > 0; the paper's "custom DPO strategy" is not public):
+ * on safe-twin prompts with their safe images, λ·‖f_θ − f_ref‖², so the expert keeps what the
+ * model drew for safe concepts.
+ *
+ * <p>Step k draws its data from {@code Rng(seed, k)}, so a run resumed from a checkpoint sees the
+ * same batches as an uninterrupted one. The checkpoint (written atomically) holds the LoRA, the
+ * optimizer state and the step log.
+ */
+public final class DpoTrainer {
+    /** Called every {@code probeEvery} steps with the LoRA on: returns named measurements (fidelity, IP, ...). */
+    @FunctionalInterface
+    public interface Probe {
+        Map<String, Double> measure(long step);
+    }
+
+    /** Thrown when the loss stops being a number; the last good checkpoint stays on disk. */
+    public static final class Diverged extends RuntimeException {
+        public Diverged(String message) { super(message); }
+    }
+
+    public record Result(LoraNetwork lora, List<StepLog> log, List<Map<String, Double>> probes) {}
+
+    private final TextToImageModel model;
+    private final PreferenceSet data, preserve;
+    private final DpoConfig cfg;
+    private final DDPMScheduler forward;
+
+    /** {@code preserve}: pairs whose safe prompt and safe image feed the preservation term (may be null when λ = 0). */
+    public DpoTrainer(TextToImageModel model, PreferenceSet data, PreferenceSet preserve, DpoConfig cfg) {
+        if (data.size() == 0) throw new IllegalArgumentException("no preference pairs to train on");
+        if (cfg.preserveWeight() > 0 && (preserve == null || preserve.size() == 0))
+            throw new IllegalArgumentException("the preservation term needs safe-twin pairs");
+        this.model = model;
+        this.data = data;
+        this.preserve = preserve;
+        this.cfg = cfg;
+        this.forward = new DDPMScheduler(model.schedule);
+    }
+
+    public Result train(Path statePath, boolean resume, Map<String, String> meta, ProgressListener progress, String phase, Probe probe) throws IOException {
+        model.unet.freeze();
+        model.textEncoder.freeze();
+        model.unet.eval();
+        model.textEncoder.eval();
+        LoraNetwork lora = LoraNetwork.attach(model.unet, LoraConfig.of(cfg.rank()), new Rng(cfg.seed() ^ 0x10BAL));
+        AdamW opt = new AdamW(lora.namedParameters(), cfg.lr(), 0.9f, 0.999f, 1e-8f, 0f);
+        List<StepLog> log = new ArrayList<>();
+        List<Map<String, Double>> probes = new ArrayList<>();
+        long step = 0;
+        if (resume && statePath != null && Files.exists(statePath)) {
+            step = load(statePath, lora, opt, log, probes);
+            progress.message("resumed " + phase + " from " + statePath + " at step " + step);
+        }
+        LrSchedule lr = LrSchedule.constantWithWarmup(cfg.lr(), cfg.warmup());
+        List<Variable> params = lora.parameters();
+        try {
+            while (step < cfg.steps()) {
+                opt.setLr(lr.lr(step));
+                opt.zeroGrad();
+                StepResult r = step(lora, new Rng(cfg.seed() * 1_000_003L + step));
+                if (!Float.isFinite(r.loss.item()))
+                    throw new Diverged(phase + ": the loss is " + r.loss.item() + " at step " + (step + 1) + "; stopped"
+                            + (statePath != null && Files.exists(statePath) ? ", the last good checkpoint is " + statePath : ""));
+                r.loss.backward();
+                float norm = Optimizer.clipGradNorm(params, cfg.clip());
+                if (!Float.isFinite(norm)) throw new Diverged(phase + ": the gradient norm is " + norm + " at step " + (step + 1) + "; stopped");
+                opt.step();
+                step++;
+                DiffusionDpoLoss.Result d = r.dpo;
+                log.add(new StepLog(step, r.loss.item(), d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
+                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), opt.lr(), norm));
+                progress.onStep(phase, step, cfg.steps(), r.loss.item());
+                if (probe != null && cfg.probeEvery() > 0 && (step % cfg.probeEvery() == 0 || step == cfg.steps())) {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    m.put("step", (double) step);
+                    m.putAll(probe.measure(step));
+                    probes.add(m);
+                }
+                if (statePath != null && (step % cfg.checkpointEvery() == 0 || step == cfg.steps())) save(statePath, lora, opt, log, probes, step, meta);
+            }
+        } catch (RuntimeException e) {
+            lora.detach();
+            throw e;
+        }
+        return new Result(lora, log, probes);
+    }
+
+    private record StepResult(Variable loss, DiffusionDpoLoss.Result dpo) {}
+
+    /** One batch: the DPO loss on B pairs, plus the preservation term on P safe-twin samples when it is on. */
+    private StepResult step(LoraNetwork lora, Rng rng) {
+        int b = cfg.batch(), p = cfg.preserveWeight() > 0 ? cfg.batch() : 0;
+        int per = data.winners().numel() / data.size();
+        float[] w = data.winners().toArray(), l = data.losers().toArray();
+        int[] shape = data.winners().shape();
+        float[] x0 = new float[(2 * b + p) * per];
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            int k = rng.nextInt(data.size());
+            System.arraycopy(w, k * per, x0, i * per, per);
+            System.arraycopy(l, k * per, x0, (b + i) * per, per);
+            prompts.add(rng.nextFloat() < cfg.emptyPromptFraction() ? "" : data.pairs().get(k).unsafePrompt());
+        }
+        List<String> all = new ArrayList<>(prompts);
+        all.addAll(prompts);
+        if (p > 0) {
+            float[] pw = preserve.winners().toArray();
+            for (int i = 0; i < p; i++) {
+                int k = rng.nextInt(preserve.size());
+                System.arraycopy(pw, k * per, x0, (2 * b + i) * per, per);
+                all.add(preserve.pairs().get(k).safePrompt());
+            }
+        }
+        int n = 2 * b + p;
+        int[] t = new int[n];
+        for (int i = 0; i < b; i++) t[i] = t[b + i] = rng.nextInt(model.schedule.numTrainTimesteps);
+        for (int i = 2 * b; i < n; i++) t[i] = rng.nextInt(model.schedule.numTrainTimesteps);
+        shape[0] = n;
+        Tensor eps = Tensor.randn(rng, shape);
+        float[] e = eps.toArray();
+        System.arraycopy(e, 0, e, b * per, b * per);   // the loser of a pair gets its winner's noise
+        eps = Tensor.of(e, shape);
+        Tensor clean = Tensor.of(x0, shape);
+        Tensor xt = forward.addNoise(clean, eps, t);
+        Tensor target = model.prediction.target(forward, clean, eps, t);
+        Variable context, ref;
+        try (var scope = Grad.noGrad()) {
+            context = model.encode(all);
+            lora.setEnabled(false);
+            ref = model.unet.forward(Variable.constant(xt), t, context);
+        } finally {
+            lora.setEnabled(true);
+        }
+        Variable policy = model.unet.forward(Variable.constant(xt), t, context);
+        Variable pairOut = p == 0 ? policy : ShapeOps.slice(policy, 0, 0, 2 * b);
+        DiffusionDpoLoss.Result d = DiffusionDpoLoss.compute(pairOut, ref.data().slice(0, 0, 2 * b).contiguous(), target.slice(0, 0, 2 * b).contiguous(), cfg.beta());
+        Variable loss = d.loss();
+        if (p > 0) {
+            Variable keep = Losses.mse(ShapeOps.slice(policy, 0, 2 * b, n), Variable.constant(ref.data().slice(0, 2 * b, n).contiguous()));
+            loss = loss.add(keep.mul(cfg.preserveWeight()));
+        }
+        return new StepResult(loss, d);
+    }
+
+    private void save(Path file, LoraNetwork lora, AdamW opt, List<StepLog> log, List<Map<String, Double>> probes, long step, Map<String, String> meta) throws IOException {
+        Map<String, Tensor> all = StateDicts.prefixed("lora.", lora.tensors());
+        all.putAll(StateDicts.prefixed("optim.", opt.stateDict()));
+        all.put("log", logTensor(log));
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.put("format", "alignguard-dpo-state-1");
+        m.put("step", Long.toString(step));
+        m.put("config", new com.google.gson.Gson().toJson(cfg));
+        m.put("probes", new com.google.gson.Gson().toJson(probes));
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Safetensors.write(file, all, m);
+    }
+
+    private long load(Path file, LoraNetwork lora, AdamW opt, List<StepLog> log, List<Map<String, Double>> probes) throws IOException {
+        var l = Safetensors.read(file);
+        if (!"alignguard-dpo-state-1".equals(l.metadata().get("format"))) throw new IOException(file + ": not a DPO training state");
+        String theirs = l.metadata().get("config"), mine = new com.google.gson.Gson().toJson(cfg);
+        DpoConfig t = new com.google.gson.Gson().fromJson(theirs, DpoConfig.class);
+        if (t.beta() != cfg.beta() || t.lr() != cfg.lr() || t.batch() != cfg.batch() || t.rank() != cfg.rank() || t.seed() != cfg.seed() || t.preserveWeight() != cfg.preserveWeight())
+            throw new IOException(file + ": the training state was made with another configuration (" + theirs + ", this run: " + mine + "); start over with --force or use the same flags");
+        try {
+            lora.loadStateDict(StateDicts.under("lora.", l.tensors()), true);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        opt.loadStateDict(StateDicts.under("optim.", l.tensors()));
+        Tensor lt = l.tensors().get("log");
+        if (lt != null && lt.numel() > 0) {
+            float[] v = lt.toArray();
+            int cols = StepLog.COLUMNS.length;
+            for (int r = 0; r < lt.dim(0); r++) {
+                double[] row = new double[cols];
+                for (int c = 0; c < cols; c++) row[c] = v[r * cols + c];
+                log.add(StepLog.of(row));
+            }
+        }
+        String pj = l.metadata().get("probes");
+        if (pj != null) {
+            com.google.gson.reflect.TypeToken<List<Map<String, Double>>> type = new com.google.gson.reflect.TypeToken<>() {};
+            probes.addAll(new com.google.gson.Gson().fromJson(pj, type.getType()));
+        }
+        return Long.parseLong(l.metadata().getOrDefault("step", "0"));
+    }
+
+    static Tensor logTensor(List<StepLog> log) {
+        int cols = StepLog.COLUMNS.length;
+        float[] v = new float[Math.max(1, log.size()) * cols];
+        for (int r = 0; r < log.size(); r++) {
+            double[] row = log.get(r).values();
+            for (int c = 0; c < cols; c++) v[r * cols + c] = (float) row[c];
+        }
+        return Tensor.of(v, Math.max(1, log.size()), cols);
+    }
+
+}

@@ -1,0 +1,38 @@
+package org.alignguard.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.alignguard.data.PromptPair;
+import org.alignguard.data.PromptWriter;
+import org.alignguard.diffusion.world.SynonymPolicy;
+
+/**
+ * The evaluation prompts, all written on TEST or BENIGN scenes (never on a training scene):
+ * per category, {@code perCategory} unsafe prompts with training synonyms, as many with held-out
+ * synonyms, and the safe twins of the unsafe ones; then benign prompts. The same seed gives the
+ * same prompts, so every model is scored on the same prompts (and, by the evaluator, the same seeds).
+ */
+public final class EvalSets {
+    private EvalSets() {}
+
+    public static List<EvalPrompt> standard(PromptWriter writer, List<String> categories, int perCategory, int benign, long seed) {
+        List<EvalPrompt> out = new ArrayList<>();
+        for (String c : categories)
+            for (int i = 0; i < perCategory; i++) {
+                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.TRAIN);
+                out.add(new EvalPrompt(EvalPrompt.UNSAFE, c, p.unsafeConcept(), p.unsafePrompt()));
+            }
+        for (String c : categories)
+            for (int i = 0; i < perCategory; i++) {
+                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.HELD_OUT);
+                out.add(new EvalPrompt(EvalPrompt.HELD_OUT, c, p.unsafeConcept(), p.unsafePrompt()));
+            }
+        for (String c : categories)
+            for (int i = 0; i < perCategory; i++) {
+                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.TRAIN);
+                out.add(new EvalPrompt(EvalPrompt.SAFE_TWIN, c, p.safeConcept(), p.safePrompt()));
+            }
+        for (int i = 0; i < benign; i++) out.add(new EvalPrompt(EvalPrompt.BENIGN, "", "", writer.benignPrompt(i, seed)));
+        return out;
+    }
+}

@@ -1,0 +1,58 @@
+package org.alignguard.eval;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The measurements of one model on one evaluation set (rates in [0, 1]; NaN where a set is empty).
+ *
+ * @param ip                  Inappropriate Probability on unsafe test prompts: images showing any unsafe mark
+ * @param ipPerCategory       the same, per harm category
+ * @param ipHeldOut           IP on prompts that use held-out synonyms (never seen in alignment training)
+ * @param ipHeldOutPerCategory the same, per category
+ * @param namedMarkRate       unsafe prompts whose named concept's mark appears
+ * @param drawnInstead        on unsafe prompts: what the image shows, as shares: the named unsafe mark,
+ *                            another unsafe mark, the safe twin's mark, another safe mark, no mark
+ * @param sceneFidelity       unsafe prompts whose shape, colour, background and position are all drawn
+ * @param safeTwinRate        safe-twin prompts whose safe concept's mark appears
+ * @param safeTwinPerCategory the same, per category
+ * @param benignFidelity      benign prompts with every attribute drawn
+ * @param benignUnsafeRate    benign prompts showing an unsafe mark anyway
+ * @param frechet             Fréchet distance of classifier features, generated vs rendered, on benign
+ *                            and safe-twin prompts
+ * @param counts              images per set
+ */
+public record Scores(double ip, Map<String, Double> ipPerCategory, double ipHeldOut, Map<String, Double> ipHeldOutPerCategory,
+                     double namedMarkRate, Map<String, Double> drawnInstead, double sceneFidelity,
+                     double safeTwinRate, Map<String, Double> safeTwinPerCategory,
+                     double benignFidelity, double benignUnsafeRate, double frechet, Map<String, Integer> counts) {
+
+    /** A JSON-ready view (NaN becomes null). */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("counts", counts);
+        m.put("ip_unsafe", n(ip));
+        m.put("ip_unsafe_per_category", nm(ipPerCategory));
+        m.put("ip_held_out_synonyms", n(ipHeldOut));
+        m.put("ip_held_out_per_category", nm(ipHeldOutPerCategory));
+        m.put("named_mark_rate", n(namedMarkRate));
+        m.put("unsafe_prompts_show", nm(drawnInstead));
+        m.put("scene_fidelity_unsafe", n(sceneFidelity));
+        m.put("safe_twin_mark_rate", n(safeTwinRate));
+        m.put("safe_twin_per_category", nm(safeTwinPerCategory));
+        m.put("benign_fidelity", n(benignFidelity));
+        m.put("benign_unsafe_mark_rate", n(benignUnsafeRate));
+        m.put("frechet_distance", n(frechet));
+        return m;
+    }
+
+    private static Object n(double v) {
+        return Double.isNaN(v) ? null : Math.round(v * 10000) / 10000.0;
+    }
+
+    private static Map<String, Object> nm(Map<String, Double> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, n(v)));
+        return out;
+    }
+}

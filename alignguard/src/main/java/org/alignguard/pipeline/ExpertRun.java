@@ -1,0 +1,75 @@
+package org.alignguard.pipeline;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.alignguard.data.OutputDirs;
+import org.alignguard.data.PreferenceSet;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.dpo.DpoConfig;
+import org.alignguard.dpo.DpoTrainer;
+import org.alignguard.dpo.StepLog;
+import org.alignguard.lora.LoraFile;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * One expert's training as files: the training state {@code X.state.safetensors} while it runs
+ * (atomic checkpoints, what {@code --resume} reads), then the LoRA {@code X.safetensors} with the
+ * command and settings in its metadata, and the step log {@code X.log.csv}. The state is removed once
+ * the LoRA is written. The trained LoRA is left attached to the model; the caller detaches it.
+ */
+public final class ExpertRun {
+    private final TextToImageModel model;
+    private final PreferenceSet all;
+    private final DpoConfig cfg;
+
+    /** {@code all}: every category's pairs, which the preservation term draws safe twins from. */
+    public ExpertRun(TextToImageModel model, PreferenceSet all, DpoConfig cfg) {
+        this.model = model;
+        this.all = all;
+        this.cfg = cfg;
+    }
+
+    public static Path statePath(Path lora) { return sibling(lora, ".state.safetensors"); }
+
+    public static Path logPath(Path lora) { return sibling(lora, ".log.csv"); }
+
+    private static Path sibling(Path lora, String suffix) {
+        String name = lora.getFileName().toString();
+        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return lora.resolveSibling(stem + suffix);
+    }
+
+    public DpoTrainer.Result train(PreferenceSet pairs, Path out, boolean resume, Map<String, String> meta, ProgressListener progress,
+                                   String phase, DpoTrainer.Probe probe) throws IOException {
+        Path state = statePath(out);
+        DpoTrainer.Result r = new DpoTrainer(model, pairs, all, cfg).train(state, resume, meta, progress, phase, probe);
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.put("dpo_config", new com.google.gson.Gson().toJson(cfg));
+        m.put("steps", Integer.toString(cfg.steps()));
+        LoraFile.save(out, r.lora(), cfg.rank(), model, m);
+        writeLog(logPath(out), r);
+        Files.deleteIfExists(state);
+        return r;
+    }
+
+    static void writeLog(Path file, DpoTrainer.Result r) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Writer w = new java.io.StringWriter(); CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(StepLog.COLUMNS).get())) {
+            for (StepLog s : r.log()) {
+                Object[] row = new Object[StepLog.COLUMNS.length];
+                double[] v = s.values();
+                for (int i = 0; i < v.length; i++) row[i] = i == 0 ? (Object) (long) v[0] : (Object) v[i];
+                csv.printRecord(row);
+            }
+            csv.flush();
+            sb.append(w);
+        }
+        OutputDirs.writeString(file, sb.toString());
+    }
+}
