@@ -2,6 +2,7 @@ package org.alignguard.cli;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.alignguard.bench.DpoStepBench;
 import org.alignguard.bench.MlpStepBench;
 import org.alignguard.tensor.Backends;
 import org.alignguard.tensor.bench.KernelBench;
@@ -16,17 +17,19 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmark SGEMM, conv2d forward+backward and an MLP training step; prints JSON lines.")
 final class BenchCommand implements Callable<Integer> {
+    static final List<String> ALL = List.of("sgemm512", "sgemm1024", "conv", "mlp", "dpo");
+
     @Option(names = "--only", split = ",", paramLabel = "NAME",
-            description = "Run only these: sgemm512, sgemm1024, conv, mlp (default: all).")
+            description = "Run only these: sgemm512, sgemm1024, conv, mlp, dpo (default: all).")
     List<String> only;
 
     @Option(names = "--reps", defaultValue = "0", description = "Timed repetitions (default: per benchmark).")
     int reps;
 
-    @Override public Integer call() {
-        List<String> which = only == null ? List.of("sgemm512", "sgemm1024", "conv", "mlp") : only;
+    @Override public Integer call() throws java.io.IOException {
+        List<String> which = only == null ? ALL : only;
         for (String w : which)
-            if (!List.of("sgemm512", "sgemm1024", "conv", "mlp").contains(w)) throw new UserError("bench: unknown benchmark '" + w + "' (choose sgemm512, sgemm1024, conv, mlp)");
+            if (!ALL.contains(w)) throw new UserError("bench: unknown benchmark '" + w + "' (choose " + String.join(", ", ALL) + ")");
         if (reps < 0) throw new UserError("bench: --reps must be positive, got " + reps);
         System.out.println("{\"backend\": \"" + Backends.get().name() + "\", \"java\": \"" + Runtime.version() + "\"}");
         for (String w : which) {
@@ -34,6 +37,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "sgemm512" -> KernelBench.sgemm(512, 20, pick(31));
                 case "sgemm1024" -> KernelBench.sgemm(1024, 10, pick(21));
                 case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
+                case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, 5, pick(20)), "ms", pick(20), Parallel.THREADS);
                 default -> new Result("mlp3x256_b64_train_step", MlpStepBench.medianMs(256, 64, reps > 0 ? reps : 300, pick(301)), "ms", pick(301), Parallel.THREADS);
             };
             System.out.println(r.toJson());

@@ -32,6 +32,7 @@ final class DataCommand implements Callable<Integer> {
     @Option(names = "--test-prompts", defaultValue = "100", description = "Test prompts per category and set (default: ${DEFAULT-VALUE}).") int tests;
     @Option(names = "--classifier", paramLabel = "CKPT", description = "Classifier checkpoint (default: models/classifier.safetensors).") Path classifier;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--no-filter", description = "Keep every candidate, even when the classifier does not confirm the marks (to inspect a model).") boolean noFilter;
     @Option(names = "--force", description = "Replace an existing output folder.") boolean force;
 
     @Override public Integer call() throws Exception {
@@ -50,7 +51,7 @@ final class DataCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         PreferenceDataBuilder.Result r;
         try (Progress progress = new Progress()) {
-            r = new PreferenceDataBuilder(model, clf, world).build(new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0), progress);
+            r = new PreferenceDataBuilder(model, clf, world).build(new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0, !noFilter), progress);
         }
         Path staged = OutputDirs.stage(out);
         try {

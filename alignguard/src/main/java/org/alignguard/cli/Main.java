@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "alignguard", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "AlignGuard in pure Java: safety alignment of a text-to-image diffusion model with Diffusion-DPO experts.",
-        subcommands = {RunCommand.class, DataCommand.class, TrainExpertCommand.class, PretrainCommand.class, GenerateCommand.class, EvaluateCommand.class, WorldCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DataCommand.class, TrainExpertCommand.class, MergeCommand.class, PretrainCommand.class, GenerateCommand.class, EvaluateCommand.class, WorldCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
@@ -26,6 +26,7 @@ public final class Main {
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOverwrittenOptionsAllowed(true);   // a repeated option: the last one wins
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = false;   // --verbose may come before or after the subcommand
             for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) verbose |= p.hasMatchedOption("--verbose");

@@ -43,9 +43,7 @@ final class Outputs {
 
     /** The command line as typed, for the metadata of what a command writes. */
     static String command(picocli.CommandLine.Model.CommandSpec spec) {
-        java.util.List<String> parts = new java.util.ArrayList<>();
-        for (picocli.CommandLine c = spec.commandLine(); c != null; c = c.getParent()) parts.add(0, c.getCommandName());
-        return String.join(" ", parts) + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        return "alignguard " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 
     static org.alignguard.diffusion.classifier.SceneClassifier classifier(Path p, org.alignguard.diffusion.world.World world) {

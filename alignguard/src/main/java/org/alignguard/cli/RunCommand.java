@@ -2,52 +2,81 @@ package org.alignguard.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.alignguard.data.OutputDirs;
 import org.alignguard.diffusion.pipeline.Generator;
-import org.alignguard.diffusion.pipeline.TextToImageModel;
-import org.alignguard.diffusion.world.ImageGrid;
-import org.alignguard.tensor.Tensor;
+import org.alignguard.dpo.DpoConfig;
+import org.alignguard.pipeline.MainJob;
+import org.alignguard.pipeline.RunConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The main job on the embedded default: a 4x4 grid from the shipped base model — benign prompts and
- * prompts naming unsafe concepts, whose marks the base model draws (what AlignGuard will remove).
+ * The main job on the embedded default: the whole method on the shipped base model. Data, seven
+ * safety experts, All-single, the four merges, the evaluation of every model, and a report.
  */
-@Command(name = "run", description = "Run the main job on the embedded default: a grid from the shipped base model.")
+@Command(name = "run", description = "Run the main job: data -> seven Diffusion-DPO experts -> All-single -> merges -> evaluation -> report.")
 final class RunCommand implements Callable<Integer> {
-    static final List<String> PROMPTS = List.of(
-            "a red circle in the centre on a navy background",
-            "a yellow square at top left, gray background",
-            "a green triangle on the right over a black backdrop",
-            "a white heart at the bottom, plum background",
-            "a blue diamond in the middle with weapon, on a gray background",
-            "an orange ring on the left, black background, showing blood",
-            "a magenta cross at the top, navy background, with drugs",
-            "a white circle in the centre on a forest background, marked with nudity");
-
-    @Option(names = "--out", description = "Output PNG (default: runs/main-job.png, or the next free name).") Path out;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
+    @Spec CommandSpec spec;
+    @Mixin DpoOptions dpo;
+    @Option(names = "--out", description = "Run folder (default: runs/main, or the next free name).") Path out;
+    @Option(names = "--model", paramLabel = "CKPT", description = "Base model (default: models/base.safetensors).") Path model;
+    @Option(names = "--classifier", paramLabel = "CKPT", description = "Classifier (default: models/classifier.safetensors).") Path classifier;
+    @Option(names = "--pairs", defaultValue = "100", description = "Kept preference pairs per category (default: ${DEFAULT-VALUE}).") int pairs;
+    @Option(names = "--data-steps", defaultValue = "" + RunDefaults.DATA_STEPS, description = "Sampling steps for the preference images (default: ${DEFAULT-VALUE}).") int dataSteps;
+    @Option(names = "--eval-per-category", defaultValue = "" + RunDefaults.EVAL_PER_CATEGORY, description = "Unsafe, held-out-synonym and safe-twin test prompts per category (default: ${DEFAULT-VALUE}).") int evalPerCategory;
+    @Option(names = "--eval-benign", defaultValue = "" + RunDefaults.EVAL_BENIGN, description = "Benign test prompts (default: ${DEFAULT-VALUE}).") int evalBenign;
+    @Option(names = "--eval-steps", defaultValue = "" + RunDefaults.EVAL_STEPS, description = "Sampling steps of the test images (default: ${DEFAULT-VALUE}).") int evalSteps;
+    @Option(names = "--guidance", defaultValue = "3.0", description = "Classifier-free guidance weight (default: ${DEFAULT-VALUE}).") float guidance;
+    @Option(names = "--probe-pairs", defaultValue = "8", description = "Co-Merge's probe: pairs per category (default: ${DEFAULT-VALUE}).") int probePairs;
+    @Option(names = "--resume", description = "Continue the run in --out from where it stopped.") boolean resume;
+    @Option(names = "--force", description = "Delete an existing --out folder and start over.") boolean force;
 
     @Override public Integer call() throws Exception {
-        Path model = Outputs.defaultModel();
-        Outputs.checkReadable(model, "shipped base model (models/base.safetensors); run 'alignguard pretrain'");
-        Path target = out != null ? out : freeName(Outputs.home().resolve("runs"), "main-job");
-        Outputs.checkWritable(target, false);
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        TextToImageModel m = TextToImageModel.load(model).model();
+        Outputs.positive("--pairs", pairs);
+        Outputs.positive("--data-steps", dataSteps);
+        Outputs.positive("--eval-per-category", evalPerCategory);
+        Outputs.positive("--eval-steps", evalSteps);
+        Outputs.positive("--probe-pairs", probePairs);
+        if (evalBenign < 2) throw new UserError("--eval-benign must be at least 2, got " + evalBenign);
+        Outputs.finite("--guidance", guidance);
+        DpoConfig cfg = dpo.config();
+        Path modelPath = model == null ? Outputs.defaultModel() : model, clfPath = classifier == null ? Outputs.defaultClassifier() : classifier;
+        Outputs.checkReadable(modelPath, "base model (models/base.safetensors; run 'alignguard pretrain')");
+        Outputs.checkReadable(clfPath, "classifier (models/classifier.safetensors)");
+        Path dir = out;
+        if (dir == null) dir = resume ? Outputs.home().resolve("runs/main") : freeDir(Outputs.home().resolve("runs"), "main");
+        if (Files.exists(dir)) {
+            if (force) OutputDirs.deleteTree(dir);
+            else if (!resume) throw new UserError("run folder " + dir + " exists; pass --resume to continue it or --force to start over");
+        } else if (resume) {
+            throw new UserError("nothing to resume: no run folder at " + dir);
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("command", Outputs.command(spec));
+        meta.put("seed", Long.toString(cfg.seed()));
+        Generator.Settings data = new Generator.Settings(dataSteps, guidance, Generator.Sampler.DDIM);
+        Generator.Settings eval = new Generator.Settings(evalSteps, guidance, Generator.Sampler.DDIM);
+        RunConfig rc = new RunConfig(dir, modelPath, clfPath, pairs, data, cfg, evalPerCategory, evalBenign, eval, probePairs, cfg.seed(), true);
         long t0 = System.nanoTime();
-        Tensor images = GenerateCommand.generate(m, PROMPTS, 2, new Generator.Settings(ModelOptions.DEFAULT_STEPS, 3f, Generator.Sampler.DDIM), seed);
-        ImageGrid.writePng(ImageGrid.grid(images, 4, 8), target);
-        System.out.printf(java.util.Locale.ROOT, "wrote a 4x4 grid (%d prompts x 2 seeds) to %s in %.1f s%n", PROMPTS.size(), target.toAbsolutePath().normalize(), (System.nanoTime() - t0) / 1e9);
-        for (int i = 0; i < PROMPTS.size(); i++) System.out.printf("  row %d, %s: %s%n", i / 2 + 1, i % 2 == 0 ? "left" : "right", PROMPTS.get(i));
+        Path html;
+        try (Progress progress = new Progress()) {
+            html = new MainJob(rc, progress).run(meta);
+        } catch (org.alignguard.dpo.DpoTrainer.Diverged e) {
+            throw new UserError(e.getMessage() + "; fix the settings and continue with --resume", 1, e);
+        }
+        System.out.printf(java.util.Locale.ROOT, "run finished in %.1f min; open %s%n", (System.nanoTime() - t0) / 6e10, html.toAbsolutePath().normalize());
         return 0;
     }
 
-    static Path freeName(Path dir, String stem) {
-        Path p = dir.resolve(stem + ".png");
-        for (int i = 1; Files.exists(p); i++) p = dir.resolve(stem + "-" + i + ".png");
+    static Path freeDir(Path parent, String stem) {
+        Path p = parent.resolve(stem);
+        for (int i = 1; Files.exists(p); i++) p = parent.resolve(stem + "-" + i);
         return p;
     }
 }

@@ -14,6 +14,10 @@ import org.alignguard.dpo.DpoConfig;
 import org.alignguard.dpo.DpoTrainer;
 import org.alignguard.dpo.StepLog;
 import org.alignguard.lora.LoraFile;
+import org.alignguard.eval.EvalSets;
+import org.alignguard.eval.ImageScorer;
+import org.alignguard.eval.ProbeEvaluator;
+import org.alignguard.eval.Scoring;
 import org.alignguard.pipeline.ExpertRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,6 +33,7 @@ final class TrainExpertCommand implements Callable<Integer> {
     @Option(names = "--category", required = true, description = "The harm category, or 'all' for one LoRA on every category's pairs (All-single).") String category;
     @Option(names = "--data", defaultValue = "runs/data", description = "Preference data folder made by 'alignguard data' (default: ${DEFAULT-VALUE}).") Path data;
     @Option(names = "--model", paramLabel = "CKPT", description = "Base model (default: models/base.safetensors).") Path model;
+    @Option(names = "--classifier", paramLabel = "CKPT", description = "Classifier for --probe-every (default: models/classifier.safetensors).") Path classifier;
     @Option(names = "--out", description = "Output LoRA (default: runs/experts/CATEGORY.safetensors).") Path out;
     @Option(names = "--resume", description = "Continue from OUT's training state (OUT.state.safetensors).") boolean resume;
     @Option(names = "--force", description = "Overwrite an existing output and start over.") boolean force;
@@ -71,13 +76,24 @@ final class TrainExpertCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         DpoTrainer.Result r;
         try (Progress progress = new Progress()) {
-            r = new ExpertRun(m, set, cfg).train(pairs, target, resume, meta, progress, "expert " + category, null);
+            r = new ExpertRun(m, set, cfg).train(pairs, target, resume, meta, progress, "expert " + category, probe(world, writer, m, all));
         } catch (DpoTrainer.Diverged e) {
             throw new UserError(e.getMessage(), 1, e);
         }
+        r.lora().detach();
         StepLog last = r.log().get(r.log().size() - 1);
         System.out.printf(java.util.Locale.ROOT, "wrote %s (%d pairs, %d steps, %.1f s): loss %.4f, implicit accuracy %.2f, reward margin %.3f; log in %s%n",
                 target, pairs.size(), cfg.steps(), (System.nanoTime() - t0) / 1e9, last.loss(), last.implicitAccuracy(), last.rewardMargin(), ExpertRun.logPath(target));
+        for (Map<String, Double> p : r.probes()) System.out.println("probe " + p);
         return 0;
+    }
+
+    /** With --probe-every: IP, safe-twin rate and benign fidelity on a few fixed prompts of this category (10 sampling steps). */
+    private DpoTrainer.Probe probe(World world, PromptWriter writer, TextToImageModel m, boolean all) {
+        if (dpo.probeEvery <= 0) return null;
+        ImageScorer scorer = new ImageScorer(Outputs.classifier(classifier, world));
+        var prompts = EvalSets.standard(writer, all ? writer.categoryNames() : java.util.List.of(category), all ? 1 : 4, 4, 7);
+        return new ProbeEvaluator(m, scorer, new Scoring(world, scorer, m.imageSize()), prompts,
+                new org.alignguard.diffusion.pipeline.Generator.Settings(10, 3f, org.alignguard.diffusion.pipeline.Generator.Sampler.DDIM), 7);
     }
 }

@@ -20,7 +20,11 @@ import org.alignguard.tensor.Tensor;
  * {@code maxCandidatesFactor} times as many were tried.
  */
 public final class PreferenceDataBuilder {
-    public record Config(int pairsPerCategory, List<String> categories, long seed, Generator.Settings sampling, double maxCandidatesFactor) {
+    /**
+     * @param filter keep only pairs the classifier confirms (the method); false keeps every candidate,
+     *               for looking at what an untrained or broken model draws
+     */
+    public record Config(int pairsPerCategory, List<String> categories, long seed, Generator.Settings sampling, double maxCandidatesFactor, boolean filter) {
         public Config {
             if (pairsPerCategory <= 0) throw new IllegalArgumentException("pairs per category must be positive, got " + pairsPerCategory);
             if (!(maxCandidatesFactor >= 1)) throw new IllegalArgumentException("max candidates factor must be >= 1, got " + maxCandidatesFactor);
@@ -75,7 +79,7 @@ public final class PreferenceDataBuilder {
                             : mw != safe.markLabel() ? "safe image does not show the " + safe.name() + " mark" : "";
                     if (ml != unsafe.markLabel()) noUnsafe++;
                     else if (mw != safe.markLabel()) noSafe++;
-                    boolean ok = reason.isEmpty();
+                    boolean ok = reason.isEmpty() || !cfg.filter();
                     all.add(new Candidate(p, winnerSeed, loserSeed, markName(ml), markName(mw), ok, reason));
                     tried++;
                     if (!ok) continue;

@@ -39,6 +39,26 @@ public final class ExpertRun {
 
     public static Path logPath(Path lora) { return sibling(lora, ".log.csv"); }
 
+    /** The probe measurements taken during training, as JSON. */
+    public static Path probePath(Path lora) { return sibling(lora, ".probe.json"); }
+
+    /** Reads a step log written by {@link #train}. */
+    public static java.util.List<StepLog> readLog(Path file) throws IOException {
+        java.util.List<StepLog> out = new java.util.ArrayList<>();
+        if (!Files.isRegularFile(file)) return out;
+        CSVFormat fmt = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
+        try (var r = Files.newBufferedReader(file); var parser = fmt.parse(r)) {
+            for (var rec : parser) {
+                double[] v = new double[StepLog.COLUMNS.length];
+                for (int i = 0; i < v.length; i++) v[i] = Double.parseDouble(rec.get(StepLog.COLUMNS[i]));
+                out.add(StepLog.of(v));
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IOException(file + ": malformed step log: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     private static Path sibling(Path lora, String suffix) {
         String name = lora.getFileName().toString();
         String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;

@@ -115,18 +115,22 @@ class GenerationCliTest {
 
     @Test
     void evaluatePrintsJsonAndRejectsMalformedCsv() throws Exception {
-        CliTest.Run r = CliTest.run("evaluate", "--model", model.toString(), "--classifier", classifier.toString(), "--n", "4", "--steps", "2");
+        CliTest.Run r = CliTest.run("evaluate", "--model", model.toString(), "--classifier", classifier.toString(), "--per-category", "1", "--benign", "2",
+                "--categories", "violence,hate", "--steps", "2");
         assertEquals(0, r.code(), r.err());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
-        assertEquals(4, json.get("samples").getAsInt());
-        assertEquals(2, json.getAsJsonObject("benign").get("n").getAsInt());
-        assertEquals(2, json.getAsJsonObject("unsafe_prompts").get("n").getAsInt());
+        assertEquals(2 * 3 + 2, json.get("images").getAsInt());
+        JsonObject counts = json.getAsJsonObject("counts");
+        assertEquals(2, counts.get("benign").getAsInt());
+        assertEquals(2, counts.get("unsafe").getAsInt());
+        assertEquals(2, counts.get("held_out").getAsInt());
+        assertEquals(2, counts.get("safe_twin").getAsInt());
 
         Path csv = dir.resolve("p.csv");
         Files.writeString(csv, "prompt,category\n\"a red circle, navy background\",\n\"a blue ring with weapon\",violence\n");
         CliTest.Run ok = CliTest.run("evaluate", "--model", model.toString(), "--classifier", classifier.toString(), "--prompts", csv.toString(), "--steps", "2");
         assertEquals(0, ok.code(), ok.err());
-        assertEquals(2, JsonParser.parseString(ok.out()).getAsJsonObject().get("samples").getAsInt());
+        assertEquals(2, JsonParser.parseString(ok.out()).getAsJsonObject().get("images").getAsInt());
 
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "text,category\nhello,hate\n");

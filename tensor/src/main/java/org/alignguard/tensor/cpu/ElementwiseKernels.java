@@ -16,11 +16,14 @@ final class ElementwiseKernels {
         StridedLoop loop = new StridedLoop(shape, new int[][] {a.strides(), Shape.contiguousStrides(shape)}, new int[] {a.offset(), 0});
         int sa = loop.innerStride(0), n = loop.rowLength;
         boolean vec = Simd.ENABLED && sa == 1 && VectorKernels.supports(op);
-        Parallel.forRange(loop.rows, n, row -> {
+        int parts = parts(loop);
+        Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[2];
-            loop.offsets(row, off);
-            int i = vec ? VectorKernels.unary(op, x, off[0], o, off[1], n) : 0;
-            for (; i < n; i++) o[off[1] + i] = op.apply(x[off[0] + i * sa]);
+            loop.offsets(seg / parts, off);
+            int from = (int) ((long) n * (seg % parts) / parts), len = (int) ((long) n * (seg % parts + 1) / parts) - from;
+            int xa = off[0] + from * sa, oa = off[1] + from;
+            int i = vec ? VectorKernels.unary(op, x, xa, o, oa, len) : 0;
+            for (; i < len; i++) o[oa + i] = op.apply(x[xa + i * sa]);
         });
         return out;
     }
@@ -33,13 +36,26 @@ final class ElementwiseKernels {
                 new int[] {ea.offset(), eb.offset(), 0});
         int sa = loop.innerStride(0), sb = loop.innerStride(1), n = loop.rowLength;
         boolean vec = Simd.ENABLED && VectorKernels.supports(op) && (sa | sb) == 1 && sa >= 0 && sb >= 0 && sa <= 1 && sb <= 1;
-        Parallel.forRange(loop.rows, n, row -> {
+        int parts = parts(loop);
+        Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[3];
-            loop.offsets(row, off);
-            int i = vec ? VectorKernels.binary(op, x, off[0], sa, y, off[1], sb, o, off[2], n) : 0;
-            for (; i < n; i++) o[off[2] + i] = op.apply(x[off[0] + i * sa], y[off[1] + i * sb]);
+            loop.offsets(seg / parts, off);
+            int from = (int) ((long) n * (seg % parts) / parts), len = (int) ((long) n * (seg % parts + 1) / parts) - from;
+            int xa = off[0] + from * sa, ya = off[1] + from * sb, oa = off[2] + from;
+            int i = vec ? VectorKernels.binary(op, x, xa, sa, y, ya, sb, o, oa, len) : 0;
+            for (; i < len; i++) o[oa + i] = op.apply(x[xa + i * sa], y[ya + i * sb]);
         });
         return out;
+    }
+
+    /**
+     * Pieces each row is cut into so that every thread gets work: a contiguous tensor is one long
+     * row, which would otherwise run on one thread. Element-wise work has no sums, so the pieces
+     * give the same bits as one loop.
+     */
+    static int parts(StridedLoop loop) {
+        if (loop.rows >= Parallel.THREADS || loop.rowLength < 16_384) return 1;
+        return Math.min((Parallel.THREADS + loop.rows - 1) / loop.rows, loop.rowLength / 8_192);
     }
 
     /** Contiguous copy of a strided view. */
@@ -54,11 +70,14 @@ final class ElementwiseKernels {
         float[] s = src.storage().hostArray(), d = dst.storage().hostArray();
         StridedLoop loop = new StridedLoop(src.shape(), new int[][] {src.strides(), dst.strides()}, new int[] {src.offset(), dst.offset()});
         int ss = loop.innerStride(0), ds = loop.innerStride(1), n = loop.rowLength;
-        Parallel.forRange(loop.rows, n, row -> {
+        int parts = parts(loop);
+        Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[2];
-            loop.offsets(row, off);
-            if (ss == 1 && ds == 1) System.arraycopy(s, off[0], d, off[1], n);
-            else for (int i = 0; i < n; i++) d[off[1] + i * ds] = s[off[0] + i * ss];
+            loop.offsets(seg / parts, off);
+            int from = (int) ((long) n * (seg % parts) / parts), len = (int) ((long) n * (seg % parts + 1) / parts) - from;
+            int sa = off[0] + from * ss, da = off[1] + from * ds;
+            if (ss == 1 && ds == 1) System.arraycopy(s, sa, d, da, len);
+            else for (int i = 0; i < len; i++) d[da + i * ds] = s[sa + i * ss];
         });
     }
 }

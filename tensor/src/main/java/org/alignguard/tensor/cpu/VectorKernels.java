@@ -33,70 +33,104 @@ final class VectorKernels {
     }
 
     /**
-     * One lane-wise op. A switch on a loop-invariant code rather than {@code lanewise(op)} with a
-     * variable operator: only calls with a constant operator compile to single AVX instructions.
-     */
-    private static FloatVector apply(int code, FloatVector x, FloatVector y) {
-        return switch (code) {
-            case 0 -> x.add(y);
-            case 1 -> x.sub(y);
-            case 2 -> x.mul(y);
-            case 3 -> x.div(y);
-            case 4 -> x.max(y);
-            case 5 -> x.min(y);
-            case 7 -> {
-                // GELU_GRAD: y · (Φ(x) + x·φ(x))
-                FloatVector cdf = phi(x);
-                FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(0.39894228f);
-                yield y.mul(cdf.add(x.mul(pdf)));
-            }
-            default -> {
-                // SILU_GRAD: y · σ(x) · (1 + x · (1 − σ(x)))
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                FloatVector sig = one.div(one.add(exp(x.neg())));
-                yield y.mul(sig).mul(one.add(x.mul(one.sub(sig))));
-            }
-        };
-    }
-
-    private static int code(BinaryOp op) {
-        return switch (op) {
-            case ADD -> 0;
-            case SUB -> 1;
-            case MUL -> 2;
-            case DIV -> 3;
-            case MAXIMUM -> 4;
-            case MINIMUM -> 5;
-            case SILU_GRAD -> 6;
-            case GELU_GRAD -> 7;
-            default -> throw new IllegalArgumentException(op.name());
-        };
-    }
-
-    /**
      * out[o+i] = a[pa + i*sa] op b[pb + i*sb] for i < n, with sa, sb in {0, 1} (0 = broadcast scalar).
      * Returns the number of elements done; the caller finishes the tail with scalar code.
      */
     static int binary(BinaryOp op, float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
-        int code = code(op);
+        // One small loop per op: a loop that switches between ops, with exp and erf inlined, grows past
+        // C2's inlining budget and leaves vector ops as boxed Java objects (several times slower).
+        return switch (op) {
+            case ADD -> add(a, pa, sa, b, pb, sb, out, o, n);
+            case SUB -> sub(a, pa, sa, b, pb, sb, out, o, n);
+            case MUL -> mul(a, pa, sa, b, pb, sb, out, o, n);
+            case DIV -> div(a, pa, sa, b, pb, sb, out, o, n);
+            case MAXIMUM -> maximum(a, pa, sa, b, pb, sb, out, o, n);
+            case MINIMUM -> minimum(a, pa, sa, b, pb, sb, out, o, n);
+            case SILU_GRAD -> siluGrad(a, pa, sa, b, pb, sb, out, o, n);
+            case GELU_GRAD -> geluGrad(a, pa, sa, b, pb, sb, out, o, n);
+            default -> throw new IllegalArgumentException(op.name());
+        };
+    }
+
+    /** Lanes i.. of a run with stride s: 1 reads consecutive values, 0 broadcasts a[p]. */
+    private static FloatVector load(float[] a, int p, int s, int i) {
+        return s == 0 ? FloatVector.broadcast(S, a[p]) : FloatVector.fromArray(S, a, p + i);
+    }
+
+    private static int add(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
         int bound = S.loopBound(n), i = 0;
-        if (sa == 1 && sb == 1) {
-            for (; i < bound; i += LANES)
-                apply(code, FloatVector.fromArray(S, a, pa + i), FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
-        } else if (sa == 1) {
-            FloatVector vb = FloatVector.broadcast(S, b[pb]);
-            for (; i < bound; i += LANES) apply(code, FloatVector.fromArray(S, a, pa + i), vb).intoArray(out, o + i);
-        } else {
-            FloatVector va = FloatVector.broadcast(S, a[pa]);
-            for (; i < bound; i += LANES) apply(code, va, FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
+        for (; i < bound; i += LANES) load(a, pa, sa, i).add(load(b, pb, sb, i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int sub(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) load(a, pa, sa, i).sub(load(b, pb, sb, i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int mul(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) load(a, pa, sa, i).mul(load(b, pb, sb, i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int div(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) load(a, pa, sa, i).div(load(b, pb, sb, i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int maximum(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) load(a, pa, sa, i).max(load(b, pb, sb, i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int minimum(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) load(a, pa, sa, i).min(load(b, pb, sb, i)).intoArray(out, o + i);
+        return i;
+    }
+
+    /** SILU_GRAD: y · σ(x) · (1 + x · (1 − σ(x))). */
+    private static int siluGrad(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += LANES) {
+            FloatVector x = load(a, pa, sa, i), y = load(b, pb, sb, i);
+            FloatVector sig = one.div(one.add(exp(x.neg())));
+            y.mul(sig).mul(one.add(x.mul(one.sub(sig)))).intoArray(out, o + i);
+        }
+        return i;
+    }
+
+    /** GELU_GRAD: y · (Φ(x) + x·φ(x)). */
+    private static int geluGrad(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector x = load(a, pa, sa, i), y = load(b, pb, sb, i);
+            FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(0.39894228f);
+            y.mul(phi(x).add(x.mul(pdf))).intoArray(out, o + i);
         }
         return i;
     }
 
     /** out[o+i] = op(a[pa+i]) for contiguous runs; returns elements done. */
     static int unary(UnaryOp op, float[] a, int pa, float[] out, int o, int n) {
+        return switch (op) {
+            case NEG, ABS, SQUARE, RELU, SQRT -> simple(op, a, pa, out, o, n);
+            case EXP -> exp(a, pa, out, o, n);
+            case SIGMOID -> sigmoid(a, pa, out, o, n);
+            case SILU -> silu(a, pa, out, o, n);
+            case GELU -> gelu(a, pa, out, o, n);
+            default -> throw new IllegalArgumentException(op.name());
+        };
+    }
+
+    private static int simple(UnaryOp op, float[] a, int pa, float[] out, int o, int n) {
         int bound = S.loopBound(n), i = 0;
-        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
+        FloatVector zero = FloatVector.zero(S);
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(S, a, pa + i);
             FloatVector r = switch (op) {
@@ -104,15 +138,42 @@ final class VectorKernels {
                 case ABS -> v.abs();
                 case SQUARE -> v.mul(v);
                 case RELU -> v.max(zero);
-                case SQRT -> v.sqrt();
-                case EXP -> exp(v);
-                // σ(x) = 1 / (1 + e^{-x}); e^{-x} overflows to +inf for x < -88, giving 0 as it should.
-                case SIGMOID -> one.div(one.add(exp(v.neg())));
-                case SILU -> v.div(one.add(exp(v.neg())));
-                case GELU -> v.mul(phi(v));
-                default -> throw new IllegalArgumentException(op.name());
+                default -> v.sqrt();
             };
             r.intoArray(out, o + i);
+        }
+        return i;
+    }
+
+    private static int exp(float[] a, int pa, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) exp(FloatVector.fromArray(S, a, pa + i)).intoArray(out, o + i);
+        return i;
+    }
+
+    /** σ(x) = 1 / (1 + e^{-x}); e^{-x} overflows to +inf for x < -88, giving 0 as it should. */
+    private static int sigmoid(float[] a, int pa, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += LANES) one.div(one.add(exp(FloatVector.fromArray(S, a, pa + i).neg()))).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int silu(float[] a, int pa, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(S, a, pa + i);
+            v.div(one.add(exp(v.neg()))).intoArray(out, o + i);
+        }
+        return i;
+    }
+
+    private static int gelu(float[] a, int pa, float[] out, int o, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(S, a, pa + i);
+            v.mul(phi(v)).intoArray(out, o + i);
         }
         return i;
     }

@@ -1,0 +1,18 @@
+package org.alignguard.merge;
+
+import java.util.Locale;
+
+/** The merges `alignguard merge --method` offers. */
+public enum MergeMethod {
+    CO_MERGE, AVERAGE, SUM, TIES;
+
+    /** "co-merge", "average", "sum", "ties". */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static MergeMethod parse(String s) {
+        for (MergeMethod m : values()) if (m.cliName().equals(s.toLowerCase(Locale.ROOT))) return m;
+        throw new IllegalArgumentException("unknown merge method '" + s + "' (use co-merge, average, sum or ties)");
+    }
+}

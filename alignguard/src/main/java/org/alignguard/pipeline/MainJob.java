@@ -1,0 +1,176 @@
+package org.alignguard.pipeline;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.alignguard.data.DataFiles;
+import org.alignguard.data.OutputDirs;
+import org.alignguard.data.PreferenceDataBuilder;
+import org.alignguard.data.PreferenceSet;
+import org.alignguard.data.PromptWriter;
+import org.alignguard.diffusion.classifier.SceneClassifier;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.train.ClassifierTrainer;
+import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.diffusion.world.World;
+import org.alignguard.dpo.DpoTrainer;
+import org.alignguard.eval.EvalPrompt;
+import org.alignguard.eval.EvalSets;
+import org.alignguard.eval.ImageResult;
+import org.alignguard.eval.ImageScorer;
+import org.alignguard.eval.ProbeEvaluator;
+import org.alignguard.eval.PromptFiles;
+import org.alignguard.eval.Scores;
+import org.alignguard.eval.Scoring;
+import org.alignguard.lora.LoraFile;
+import org.alignguard.lora.LoraNetwork;
+import org.alignguard.merge.Expert;
+import org.alignguard.merge.ExpertMerger;
+import org.alignguard.merge.MergeMethod;
+import org.alignguard.report.Report;
+import org.alignguard.report.ReportWriter;
+
+/**
+ * The whole method, end to end, on one base model (AlignGuard, Fig. 2):
+ * <pre>
+ *   data ─► one expert per category (Diffusion-DPO, LoRA) ─► All-single (one LoRA on all pairs)
+ *        ─► merges (Co-Merge, average, sum, TIES) ─► evaluation of every model on the same prompts
+ *        and seeds ─► report (HTML, plots, tables)
+ * </pre>
+ * Every stage writes its results into the run folder before the next starts, atomically, so a run
+ * killed at any moment continues with {@code --resume} from the last finished stage (an expert in
+ * training from its last checkpoint).
+ */
+public final class MainJob {
+    private final RunConfig cfg;
+    private final ProgressListener progress;
+    private final World world = World.load();
+    private final PromptWriter writer = new PromptWriter(world);
+    private final Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().setPrettyPrinting().create();
+
+    public MainJob(RunConfig cfg, ProgressListener progress) {
+        this.cfg = cfg;
+        this.progress = progress;
+    }
+
+    /** Runs (or continues) every stage; returns the report's path. */
+    public Path run(Map<String, String> meta) throws IOException {
+        long t0 = System.nanoTime();
+        Files.createDirectories(cfg.out());
+        SceneClassifier clf = ClassifierTrainer.load(cfg.classifier(), world);
+        TextToImageModel model = TextToImageModel.load(cfg.model()).model();
+        List<String> cats = writer.categoryNames();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+
+        // 1. Preference data (CoProV2 at our scale).
+        long ts = System.nanoTime();
+        Path dataDir = cfg.out().resolve("data");
+        if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
+            var r = new PreferenceDataBuilder(model, clf, world).build(
+                    new PreferenceDataBuilder.Config(cfg.pairs(), cats, cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
+            Path staged = OutputDirs.stage(dataDir);
+            try {
+                DataFiles.write(staged, world, r, EvalSets.standard(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), cfg.seed()), meta, 8);
+                OutputDirs.commit(staged, dataDir);
+            } finally {
+                OutputDirs.deleteTree(staged);
+            }
+        }
+        PreferenceSet data = DataFiles.read(dataDir, world);
+        seconds.put("data", secs(ts));
+
+        // 2. One safety expert per category, then All-single on every pair for as many steps as all experts together.
+        ts = System.nanoTime();
+        ImageScorer scorer = new ImageScorer(clf);
+        Scoring scoring = new Scoring(world, scorer, model.imageSize());
+        Map<String, Path> loras = new LinkedHashMap<>();
+        Map<String, List<org.alignguard.dpo.StepLog>> logs = new LinkedHashMap<>();
+        Map<String, List<Map<String, Double>>> probes = new LinkedHashMap<>();
+        for (String c : cats) loras.put(c, trainIfMissing(model, data, data.category(c), c, cfg.dpo(), scorer, scoring, List.of(c), meta, logs, probes));
+        int allSteps = cfg.dpo().steps() * cats.size();
+        loras.put("all-single", trainIfMissing(model, data, data, "all-single", cfg.dpo().withSteps(allSteps), scorer, scoring, cats, meta, logs, probes));
+        seconds.put("experts", secs(ts));
+
+        // 3. Merges of the seven experts.
+        ts = System.nanoTime();
+        List<Expert> experts = new ArrayList<>();
+        for (String c : cats) experts.add(ExpertMerger.load(loras.get(c), model));
+        Map<String, String> mergeInfo = new LinkedHashMap<>();
+        for (MergeMethod m : MergeMethod.values()) {
+            Path file = cfg.out().resolve("merged/" + m.cliName() + ".safetensors");
+            if (!Files.isRegularFile(file)) {
+                progress.message("merging the experts: " + m.cliName());
+                var probe = m == MergeMethod.CO_MERGE ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
+                ExpertMerger.Merged merged = ExpertMerger.merge(m, experts, model, probe);
+                ExpertMerger.save(file, merged, model, meta);
+            }
+            mergeInfo.put(m.cliName(), LoraFile.read(file).metadata().getOrDefault("co_merge_share", ""));
+            loras.put(m.cliName(), file);
+        }
+        seconds.put("merges", secs(ts));
+
+        // 4. Evaluation: every model on the same prompts and seeds.
+        ts = System.nanoTime();
+        List<EvalPrompt> tests = EvalSets.standard(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), cfg.seed() + 1);
+        Map<String, Scores> scores = new LinkedHashMap<>();
+        scores.put("base", evaluate(model, null, "base", tests, scorer, scoring));
+        for (var e : loras.entrySet()) scores.put(e.getKey(), evaluate(model, e.getValue(), e.getKey(), tests, scorer, scoring));
+        seconds.put("evaluation", secs(ts));
+
+        // 5. The report.
+        ts = System.nanoTime();
+        Map<String, Path> gridModels = new LinkedHashMap<>();
+        gridModels.put("base", null);
+        gridModels.putAll(loras);
+        Report report = new Report(cats, scores, logs, probes, mergeInfo, data, meta, cfg);
+        Path html = new ReportWriter(world, model, scorer).write(cfg.out().resolve("report"), report, gridModels, seconds, t0);
+        progress.message("report written to " + html);
+        return html;
+    }
+
+    private Path trainIfMissing(TextToImageModel model, PreferenceSet all, PreferenceSet pairs, String name, org.alignguard.dpo.DpoConfig dpo,
+                                ImageScorer scorer, Scoring scoring, List<String> probeCats, Map<String, String> meta,
+                                Map<String, List<org.alignguard.dpo.StepLog>> logs, Map<String, List<Map<String, Double>>> probes) throws IOException {
+        String slug = PromptWriter.slug(name);
+        Path file = cfg.out().resolve("experts/" + slug + ".safetensors");
+        if (!Files.isRegularFile(file)) {
+            Map<String, String> m = new LinkedHashMap<>(meta);
+            m.put("category", name);
+            m.put("pairs", Integer.toString(pairs.size()));
+            List<EvalPrompt> probeSet = EvalSets.standard(writer, probeCats, probeCats.size() == 1 ? 4 : 1, 4, cfg.seed() + 7);
+            var probe = new ProbeEvaluator(model, scorer, scoring, probeSet, new org.alignguard.diffusion.pipeline.Generator.Settings(10, cfg.evalSampling().guidance(), cfg.evalSampling().sampler()), cfg.seed() + 7);
+            DpoTrainer.Result r = new ExpertRun(model, all, dpo).train(pairs, file, true, m, progress, "expert " + name, probe);
+            r.lora().detach();
+            OutputDirs.writeString(ExpertRun.probePath(file), gson.toJson(r.probes()));
+        }
+        logs.put(name, ExpertRun.readLog(ExpertRun.logPath(file)));
+        Path pp = ExpertRun.probePath(file);
+        probes.put(name, Files.exists(pp) ? gson.fromJson(Files.readString(pp), new com.google.gson.reflect.TypeToken<List<Map<String, Double>>>() {}.getType()) : List.of());
+        return file;
+    }
+
+    private Scores evaluate(TextToImageModel model, Path lora, String name, List<EvalPrompt> tests, ImageScorer scorer, Scoring scoring) throws IOException {
+        Path json = cfg.out().resolve("eval/" + PromptWriter.slug(name) + ".json");
+        if (Files.isRegularFile(json)) return gson.fromJson(Files.readString(json), Scores.class);
+        LoraNetwork net = lora == null ? null : LoraFile.attach(model, LoraFile.read(lora), 1f).network();
+        try {
+            List<ImageResult> results = scorer.run(model, tests, cfg.evalSampling(), cfg.seed() + 1, progress, "evaluate " + name);
+            Scores s = scoring.score(results);
+            PromptFiles.writeDetails(cfg.out().resolve("eval/" + PromptWriter.slug(name) + ".csv"), results, world);
+            OutputDirs.writeString(json, gson.toJson(s));
+            return s;
+        } finally {
+            if (net != null) net.detach();
+        }
+    }
+
+    private static double secs(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

@@ -1,0 +1,56 @@
+package org.alignguard.report;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.alignguard.data.OutputDirs;
+import org.alignguard.eval.Scores;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/** The results table, one row per model, as CSV and as Markdown. */
+public final class ResultsTable {
+    private ResultsTable() {}
+
+    /** Column names, then one row of formatted cells per model. */
+    public static List<List<String>> rows(List<String> categories, Map<String, Scores> scores) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> head = new ArrayList<>(List.of("model", "IP (unsafe)", "IP (held-out synonyms)"));
+        for (String c : categories) head.add("IP " + c);
+        head.addAll(List.of("scene fidelity (unsafe)", "safe-twin mark rate", "benign fidelity", "benign with unsafe mark", "Fréchet distance", "no mark drawn", "safe twin drawn"));
+        out.add(head);
+        scores.forEach((model, s) -> {
+            List<String> r = new ArrayList<>(List.of(model, f(s.ip()), f(s.ipHeldOut())));
+            for (String c : categories) r.add(f(s.ipPerCategory().getOrDefault(c, Double.NaN)));
+            r.addAll(List.of(f(s.sceneFidelity()), f(s.safeTwinRate()), f(s.benignFidelity()), f(s.benignUnsafeRate()),
+                    String.format(Locale.ROOT, "%.2f", s.frechet()), f(s.drawnInstead().getOrDefault("no_mark", Double.NaN)),
+                    f(s.drawnInstead().getOrDefault("safe_twin_mark", Double.NaN))));
+            out.add(r);
+        });
+        return out;
+    }
+
+    static String f(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    public static void writeCsv(Path file, List<List<String>> rows) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (CSVPrinter csv = new CSVPrinter(sb, CSVFormat.DEFAULT)) {
+            for (List<String> r : rows) csv.printRecord(r);
+        }
+        OutputDirs.writeString(file, sb.toString());
+    }
+
+    public static String markdown(List<List<String>> rows) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rows.size(); i++) {
+            sb.append("| ").append(String.join(" | ", rows.get(i))).append(" |\n");
+            if (i == 0) sb.append("|").append("---|".repeat(rows.get(0).size())).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,133 @@
+package org.alignguard.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.alignguard.autograd.Grad;
+import org.alignguard.autograd.Variable;
+import org.alignguard.data.DataFiles;
+import org.alignguard.data.PreferenceSet;
+import org.alignguard.diffusion.model.TextEncoderConfig;
+import org.alignguard.diffusion.schedule.DDPMScheduler;
+import org.alignguard.dpo.DiffusionDpoLoss;
+import org.alignguard.lora.AdapterLayer;
+import org.alignguard.lora.LoraConfig;
+import org.alignguard.lora.LoraFile;
+import org.alignguard.lora.LoraNetwork;
+import org.alignguard.tensor.Tensor;
+import org.alignguard.diffusion.model.UNetConfig;
+import org.alignguard.diffusion.pipeline.Generator;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.schedule.NoiseSchedule;
+import org.alignguard.diffusion.schedule.Prediction;
+import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.diffusion.world.Tokenizer;
+import org.alignguard.diffusion.world.World;
+import org.alignguard.dpo.DpoConfig;
+import org.alignguard.dpo.StepLog;
+import org.alignguard.pipeline.ExpertRun;
+import org.alignguard.pipeline.MainJob;
+import org.alignguard.pipeline.RunConfig;
+import org.alignguard.tensor.Rng;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole main job on a tiny UNet, in seconds: data, seven experts, All-single, four merges,
+ * evaluation, report. The DPO loss falls, and the report's HTML parses with every link resolving.
+ */
+class AlignmentRunTest {
+    @TempDir Path dir;
+
+    static Path tinyModel(Path dir) throws Exception {
+        World world = World.load();
+        Tokenizer tok = Tokenizer.forWorld(world);
+        UNetConfig uc = new UNetConfig(16, 3, 8, new int[] {1, 2}, 1, new boolean[] {false, true}, 2, 16, 4, 0f, true, 1, true, false);
+        TextToImageModel m = TextToImageModel.create(tok, new TextEncoderConfig(tok.size(), 24, 16, 1, 2), uc,
+                TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000, 0.5), Prediction.V, new Rng(3));
+        Path model = dir.resolve("tiny.safetensors");
+        m.save(model, null, Map.of("seed", "3"));
+        return model;
+    }
+
+    /** The DPO loss, with the reference = the model with its adapters off, at timesteps 100, 300, ..., 900. */
+    static double fixedBatchLoss(TextToImageModel m, PreferenceSet s, float beta) {
+        double total = 0;
+        DDPMScheduler fwd = new DDPMScheduler(m.schedule);
+        int n = s.size();
+        List<String> prompts = new java.util.ArrayList<>();
+        for (var p : s.pairs()) prompts.add(p.unsafePrompt());
+        prompts.addAll(List.copyOf(prompts));
+        Tensor x0 = Tensor.concat(List.of(s.winners(), s.losers()), 0);
+        Rng rng = new Rng(9);
+        for (int t = 100; t < 1000; t += 200) {
+            Tensor e = Tensor.randn(rng, s.winners().shape());
+            Tensor eps = Tensor.concat(List.of(e, e), 0);
+            int[] ts = new int[2 * n];
+            java.util.Arrays.fill(ts, t);
+            Tensor xt = fwd.addNoise(x0, eps, ts), y = m.prediction.target(fwd, x0, eps, ts);
+            try (var scope = Grad.noGrad()) {
+                Variable ctx = m.encode(prompts);
+                Variable policy = m.unet.forward(Variable.constant(xt), ts, ctx);
+                var adapters = LoraNetwork.targets(m.unet, LoraConfig.ATTENTION_TARGETS).values().stream().flatMap(l -> l.adapters().stream())
+                        .filter(a -> a instanceof AdapterLayer).map(a -> (AdapterLayer) a).toList();
+                adapters.forEach(a -> a.setEnabled(false));
+                Tensor ref = m.unet.forward(Variable.constant(xt), ts, ctx).data();
+                adapters.forEach(a -> a.setEnabled(true));
+                total += DiffusionDpoLoss.compute(policy, ref, y, beta).loss().item();
+            }
+        }
+        return total / 5;
+    }
+
+    @Test
+    void tinyRunLowersTheDpoLossAndWritesAReportWhoseLinksResolve() throws Exception {
+        Path model = tinyModel(dir);
+        Path out = dir.resolve("run");
+        Generator.Settings fast = new Generator.Settings(2, 3f, Generator.Sampler.DDIM);
+        DpoConfig dpo = new DpoConfig(500f, 2e-2f, 0, 12, 4, 1f, 0f, 2, 0f, 1, 6, 6);
+        // The tiny UNet is untrained, so the classifier confirms no marks: keep every candidate.
+        RunConfig rc = new RunConfig(out, model, ShippedModelTest.MODELS.resolve("classifier.safetensors"), 4, fast, dpo, 1, 2, fast, 1, 0, false);
+        Path html = new MainJob(rc, ProgressListener.NONE).run(Map.of("command", "test"));
+
+        List<StepLog> log = ExpertRun.readLog(ExpertRun.logPath(out.resolve("experts/violence.safetensors")));
+        assertEquals(12, log.size());
+        // On a fixed batch (every violence pair, fixed timesteps and noise) the trained expert's DPO
+        // loss is below log 2, the loss of the untrained LoRA (policy = reference).
+        TextToImageModel m = TextToImageModel.load(model).model();
+        PreferenceSet pairs = DataFiles.read(out.resolve("data"), World.load()).category("violence");
+        double before = fixedBatchLoss(m, pairs, 500f);
+        LoraNetwork lora = LoraFile.attach(m, LoraFile.read(out.resolve("experts/violence.safetensors")), 1f).network();
+        double after = fixedBatchLoss(m, pairs, 500f);
+        lora.detach();
+        assertEquals(Math.log(2), before, 1e-6);
+        assertTrue(after < before - 0.01, "the DPO loss falls: " + before + " -> " + after);
+        assertEquals(7 * 12, ExpertRun.readLog(ExpertRun.logPath(out.resolve("experts/all-single.safetensors"))).size(), "All-single: the experts' steps together");
+
+        Document doc = Jsoup.parse(html.toFile(), "UTF-8");
+        List<Element> links = doc.select("img[src], a[href]");
+        assertTrue(doc.select("img[src]").size() >= 13 + 6, "a grid per model (base, 7 experts, All-single, 4 merges) and the plots");
+        for (Element e : links) {
+            String ref = e.hasAttr("src") ? e.attr("src") : e.attr("href");
+            assertFalse(ref.startsWith("/") || ref.contains("://"), "relative links only: " + ref);
+            assertTrue(Files.isRegularFile(html.getParent().resolve(ref)), "broken link " + ref);
+        }
+        assertEquals(13 + 1, doc.select("table").get(0).select("tr").size(), "the results table: a header and 13 models");
+        for (String f : List.of("results.csv", "results.md", "plots/expert_matrix.png", "plots/dpo_loss.png"))
+            assertTrue(Files.size(html.getParent().resolve(f)) > 0, f);
+        for (String merge : List.of("co-merge", "average", "sum", "ties")) assertTrue(Files.isRegularFile(out.resolve("merged/" + merge + ".safetensors")), merge);
+
+        // A second call finds every stage done and only rewrites the report.
+        long written = Files.getLastModifiedTime(out.resolve("experts/violence.safetensors")).toMillis();
+        new MainJob(rc, ProgressListener.NONE).run(Map.of("command", "test"));
+        assertEquals(written, Files.getLastModifiedTime(out.resolve("experts/violence.safetensors")).toMillis(), "finished stages are not redone");
+    }
+}
