@@ -5,20 +5,18 @@ import picocli.CommandLine.Option;
 
 /** The Diffusion-DPO settings, shared by train-expert and run. Defaults: {@link DpoConfig#defaults}. */
 final class DpoOptions {
-    private static final DpoConfig D = DpoConfig.defaults(0);
-
-    @Option(names = "--beta", description = "β of Diffusion-DPO (default: " + "${DEFAULT-VALUE}" + ").", defaultValue = "50") float beta = D.beta();
-    @Option(names = "--lr", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3") float lr = D.lr();
-    @Option(names = "--warmup", description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).", defaultValue = "10") int warmup = D.warmup();
-    @Option(names = "--dpo-steps", description = "Optimizer steps per expert (default: ${DEFAULT-VALUE}).", defaultValue = "150") int steps = D.steps();
-    @Option(names = "--batch", description = "Preference pairs per step (default: ${DEFAULT-VALUE}).", defaultValue = "8") int batch = D.batch();
-    @Option(names = "--clip", description = "Gradient-norm clip (default: ${DEFAULT-VALUE}).", defaultValue = "1.0") float clip = D.clip();
-    @Option(names = "--empty-prompt", description = "Share of prompts replaced by the empty prompt (default: ${DEFAULT-VALUE}).", defaultValue = "0.0") float empty = D.emptyPromptFraction();
-    @Option(names = "--rank", description = "LoRA rank r, with alpha = r (default: ${DEFAULT-VALUE}).", defaultValue = "4") int rank = D.rank();
-    @Option(names = "--preserve", description = "Weight of the preservation term on safe-twin prompts, our addition (default: ${DEFAULT-VALUE}).", defaultValue = "0.0") float preserve = D.preserveWeight();
-    @Option(names = "--probe-every", description = "Steps between probe evaluations of fidelity and IP (0: none; default: ${DEFAULT-VALUE}).", defaultValue = "0") int probeEvery = D.probeEvery();
-    @Option(names = "--checkpoint-every", description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).", defaultValue = "50") int every = D.checkpointEvery();
-    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).", defaultValue = "0") long seed;
+    @Option(names = "--beta", defaultValue = DpoConfig.BETA, description = "β of Diffusion-DPO (default: ${DEFAULT-VALUE}).") float beta;
+    @Option(names = "--lr", defaultValue = DpoConfig.LR, description = "AdamW learning rate, constant after warm-up (default: ${DEFAULT-VALUE}).") float lr;
+    @Option(names = "--warmup", defaultValue = DpoConfig.WARMUP, description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).") int warmup;
+    @Option(names = "--dpo-steps", defaultValue = DpoConfig.STEPS, description = "Optimizer steps per expert (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--batch", defaultValue = DpoConfig.BATCH, description = "Preference pairs per step (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--clip", defaultValue = DpoConfig.CLIP, description = "Gradient-norm clip (default: ${DEFAULT-VALUE}).") float clip;
+    @Option(names = "--empty-prompt", defaultValue = DpoConfig.EMPTY_PROMPT, description = "Share of prompts replaced by the empty prompt (the paper: 0.2; default: ${DEFAULT-VALUE}).") float empty;
+    @Option(names = "--rank", defaultValue = DpoConfig.RANK, description = "LoRA rank r, with alpha = r (default: ${DEFAULT-VALUE}).") int rank;
+    @Option(names = "--preserve", defaultValue = DpoConfig.PRESERVE, description = "Weight λ of the preservation term on safe-twin prompts, our addition; 0 is plain Diffusion-DPO (default: ${DEFAULT-VALUE}).") float preserve;
+    @Option(names = "--probe-every", defaultValue = "0", description = "Steps between probe measurements of IP, safe-twin rate and fidelity (0: none; default: ${DEFAULT-VALUE}).") int probeEvery;
+    @Option(names = "--checkpoint-every", defaultValue = DpoConfig.CHECKPOINT_EVERY, description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).") int every;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
 
     DpoConfig config() {
         Outputs.positiveNumber("--beta", beta);

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "merge", description = "Merge safety experts into one LoRA: co-merge (per-weight most active expert), average, sum or ties.")
 final class MergeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--method", required = true, description = "co-merge, average, sum or ties.") String method;
+    @Option(names = "--method", required = true, description = "co-merge, co-merge-hard (only the most active expert per weight), average, sum or ties.") String method;
+    @Option(names = "--gamma", defaultValue = "" + org.alignguard.merge.CoMerge.DEFAULT_GAMMA, description = "Co-Merge's sharpness γ: the other experts' entries count (a_e/a_max)^γ; 0 is the sum (default: ${DEFAULT-VALUE}).") double gamma;
     @Parameters(paramLabel = "EXPERT", arity = "1..*", description = "Expert LoRA files.") List<Path> experts;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output LoRA file.") Path out;
     @Option(names = "--data", defaultValue = "runs/data", description = "Preference data, whose pairs are Co-Merge's probe set (default: ${DEFAULT-VALUE}).") Path data;
@@ -57,7 +58,8 @@ final class MergeCommand implements Callable<Integer> {
         }
         World world = World.load();
         ProbeSet probe = null;
-        if (m == MergeMethod.CO_MERGE) {
+        if (!(gamma >= 0)) throw new UserError("--gamma must be >= 0, got " + gamma);
+        if (m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD) {
             try {
                 probe = ExpertMerger.probe(DataFiles.read(data, world), new PromptWriter(world).categoryNames(), probePairs, seed);
             } catch (IOException e) {
@@ -67,7 +69,7 @@ final class MergeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ExpertMerger.Merged merged;
         try {
-            merged = ExpertMerger.merge(m, loaded, tm, probe);
+            merged = ExpertMerger.merge(m, loaded, tm, probe, gamma);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), 2, e);
         }

@@ -36,9 +36,14 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
         if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException(name + " must be a positive number, got " + v);
     }
 
-    /** The defaults chosen from the sweep (docs/RESULTS.md, "β-LR sweep"). */
+    // The defaults, chosen from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"). Strings, because
+    // the command line's annotations need constants.
+    public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
+            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "5", CHECKPOINT_EVERY = "50";
+
     public static DpoConfig defaults(long seed) {
-        return new DpoConfig(50f, 1e-3f, 10, 150, 8, 1f, 0f, 4, 0f, seed, 50, 0);
+        return new DpoConfig(Float.parseFloat(BETA), Float.parseFloat(LR), Integer.parseInt(WARMUP), Integer.parseInt(STEPS), Integer.parseInt(BATCH),
+                Float.parseFloat(CLIP), Float.parseFloat(EMPTY_PROMPT), Integer.parseInt(RANK), Float.parseFloat(PRESERVE), seed, Integer.parseInt(CHECKPOINT_EVERY), 0);
     }
 
     public DpoConfig withSteps(int s) {

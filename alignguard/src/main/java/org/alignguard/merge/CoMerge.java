@@ -8,6 +8,7 @@ import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
+import org.alignguard.lora.LoraConfig;
 import org.alignguard.lora.LoraNetwork;
 import org.alignguard.nn.Linear;
 import org.alignguard.tensor.Rng;
@@ -19,44 +20,42 @@ import org.alignguard.tensor.Tensor;
  * merged weights from multiple experts by merging only the most active weights per expert." Its code
  * was never released; this is our exact definition.
  *
- * <p><b>Activation of a weight.</b> For expert e and entry (j, k) of layer ℓ's update:
+ * <p><b>Activation of a weight.</b> For expert e and entry (j, k) of a layer's update ΔW_e:
  * <pre>
  *   a_e[j,k] = |ΔW_e[j,k]| · E_{x ~ probe, with e attached} |x_k|
  * </pre>
- * the average magnitude of that weight's contribution ΔW_e[j,k]·x_k to output j. The expectation
- * runs over the probe set (prompts of every category, with images, at several timesteps), with
- * expert e alone attached, so x is what layer ℓ sees inside that expert's own model.
+ * the mean size of that weight's contribution ΔW_e[j,k]·x_k to output j. The expectation runs over
+ * the probe set (prompts of every category with their images, at timesteps 100…900), with expert e
+ * alone attached, so x is what the layer sees inside that expert's model.
  *
- * <p><b>Merge.</b> Each entry is taken from the expert that is most active there, at full strength:
+ * <p><b>Merge.</b> For each weight, the most active expert e* = argmax_e a_e[j,k] gives its entry in
+ * full; every other expert gives its entry scaled by how active it is there compared with e*:
  * <pre>
- *   e*(j,k) = argmax_e a_e[j,k],      ΔW[j,k] = ΔW_{e*}[j,k]
+ *   ΔW[j,k] = Σ_e (a_e[j,k] / a_{e*}[j,k])^γ · ΔW_e[j,k]        (γ = 3 by default)
  * </pre>
- * Each expert keeps the weights where it does the most, undiluted (averaging divides every expert by
- * N), and weights where another expert dominates are not summed on top of it (summing lets the small
- * side effects of N experts add up). The result is a dense update per layer, not a LoRA: a per-entry
- * selection of rank-r matrices has no rank-r form, and truncating it to one (an SVD) would mix the
- * experts back together; at 56 layers of at most 64×64 it is 0.9 MB.
+ * γ = ∞ keeps only the most active expert's entry (the literal reading, {@code co-merge-hard});
+ * γ = 0 is the plain sum. The literal rule leaves each of seven dense rank-r updates with about a
+ * seventh of its entries, which removes most of what each expert does (IP 0.21 on our experts);
+ * the sum keeps every expert whole but also adds up all their side effects (the safe-twin mark falls
+ * to 0.64). With γ = 3 an entry where one expert dominates is that expert's, and an entry where
+ * several are about as active is shared: docs/RESULTS.md, "Co-Merge", has the γ curve.
+ *
+ * <p>The result is a dense update per layer, not a LoRA: a per-entry combination of rank-r
+ * matrices has no rank-r form, and truncating it to one (an SVD) would mix the experts back
+ * together; at 56 layers of at most 64×64 it is 0.9 MB.
  */
 public final class CoMerge {
+    /** Co-Merge's default sharpness γ, chosen on the γ curve (docs/RESULTS.md). */
+    public static final double DEFAULT_GAMMA = 3;
+
     private CoMerge() {}
 
-    /** The activation statistics a_e of one expert, per layer path, [out, in]; and per output row, E|ΔW_e x|_j. */
-    public record Activation(String expert, Map<String, float[]> perWeight, Map<String, float[]> perRow) {
-        public Activation(String expert, Map<String, float[]> perWeight) {
-            this(expert, perWeight, Map.of());
-        }
-    }
+    /** The activations a_e of one expert, per layer path, [out·in] row-major. */
+    public record Activation(String expert, Map<String, float[]> perWeight) {}
 
-    /** Which unit an expert wins: one entry, one output row, or a whole layer. */
-    public enum Granularity { WEIGHT, ROW, LAYER, ELECT, RESCALE, SOFT }
-
-    static Granularity granularity() {
-        return Granularity.valueOf(System.getProperty("alignguard.comerge", "WEIGHT"));
-    }
-
-    /** Merges by per-weight maximum activation; also returns which expert won each entry, per layer. */
+    /** The merged updates, which expert was most active at each entry, and the activations. */
     public record Result(Map<String, Tensor> deltas, Map<String, int[]> winner, List<Activation> activations) {
-        /** Share of all entries each expert won. */
+        /** Share of all entries at which each expert was the most active. */
         public double[] share(int experts) {
             double[] s = new double[experts];
             long total = 0;
@@ -69,39 +68,13 @@ public final class CoMerge {
         }
     }
 
-    public static Result merge(List<Expert> experts, List<Activation> activations) {
+    /** Merges with sharpness γ (Double.POSITIVE_INFINITY: only the most active expert's entry). */
+    public static Result merge(List<Expert> experts, List<Activation> activations, double gamma) {
         Merges.check(experts);
-        if (granularity() == Granularity.ELECT || granularity() == Granularity.RESCALE || granularity() == Granularity.SOFT) return mergeVariant(experts, activations, granularity());
-        if (granularity() != Granularity.WEIGHT) return mergeCoarse(experts, activations, granularity());
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        Map<String, int[]> winners = new LinkedHashMap<>();
-        for (String path : experts.get(0).deltas().keySet()) {
-            Tensor shapeOf = experts.get(0).deltas().get(path);
-            int n = shapeOf.numel();
-            float[] merged = new float[n];
-            int[] who = new int[n];
-            float[] best = new float[n];
-            java.util.Arrays.fill(best, -1f);
-            for (int e = 0; e < experts.size(); e++) {
-                float[] d = experts.get(e).deltas().get(path).contiguous().toArray();
-                float[] a = activations.get(e).perWeight().get(path);
-                for (int i = 0; i < n; i++)
-                    if (a[i] > best[i]) {
-                        best[i] = a[i];
-                        who[i] = e;
-                        merged[i] = d[i];
-                    }
-            }
-            out.put(path, Tensor.of(merged, shapeOf.shape()));
-            winners.put(path, who);
-        }
-        return new Result(out, winners, activations);
-    }
-
-    static Result mergeVariant(List<Expert> experts, List<Activation> activations, Granularity g) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        Map<String, int[]> winners = new LinkedHashMap<>();
+        if (!(gamma >= 0)) throw new IllegalArgumentException("Co-Merge's gamma must be >= 0, got " + gamma);
         int ne = experts.size();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, int[]> winners = new LinkedHashMap<>();
         for (String path : experts.get(0).deltas().keySet()) {
             Tensor shapeOf = experts.get(0).deltas().get(path);
             int n = shapeOf.numel();
@@ -110,57 +83,17 @@ public final class CoMerge {
                 d[e] = experts.get(e).deltas().get(path).contiguous().toArray();
                 a[e] = activations.get(e).perWeight().get(path);
             }
+            float[] merged = new float[n];
             int[] who = new int[n];
-            double[] total = new double[ne], won = new double[ne];
             for (int i = 0; i < n; i++) {
                 int best = 0;
                 for (int e = 1; e < ne; e++) if (a[e][i] > a[best][i]) best = e;
                 who[i] = best;
-                for (int e = 0; e < ne; e++) total[e] += a[e][i];
-                won[best] += a[best][i];
-            }
-            float[] merged = new float[n];
-            for (int i = 0; i < n; i++) {
-                int b = who[i];
-                if (g == Granularity.RESCALE) merged[i] = (float) (d[b][i] * (won[b] > 0 ? total[b] / won[b] : 1));
-                else if (g == Granularity.SOFT) {
-                    double sum = 0, gamma = Double.parseDouble(System.getProperty("alignguard.gamma", "1"));
-                    for (int e = 0; e < ne; e++) sum += d[e][i] * (a[b][i] > 0 ? Math.pow(a[e][i] / a[b][i], gamma) : 0);
-                    merged[i] = (float) sum;
-                }
-                else {
-                    double sum = 0;
-                    for (int e = 0; e < ne; e++) if (Math.signum(d[e][i]) == Math.signum(d[b][i])) sum += d[e][i];
-                    merged[i] = (float) sum;
-                }
-            }
-            out.put(path, Tensor.of(merged, shapeOf.shape()));
-            winners.put(path, who);
-        }
-        return new Result(out, winners, activations);
-    }
-
-    static Result mergeCoarse(List<Expert> experts, List<Activation> activations, Granularity g) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        Map<String, int[]> winners = new LinkedHashMap<>();
-        for (String path : experts.get(0).deltas().keySet()) {
-            Tensor shapeOf = experts.get(0).deltas().get(path);
-            int rows = shapeOf.dim(0), cols = shapeOf.dim(1);
-            float[] merged = new float[rows * cols];
-            int[] who = new int[rows * cols];
-            for (int j = 0; j < rows; j++) {
-                int best = 0;
-                double bestA = -1;
-                for (int e = 0; e < experts.size(); e++) {
-                    float[] r = activations.get(e).perRow().get(path);
-                    double a = 0;
-                    if (g == Granularity.ROW) a = r[j];
-                    else for (float x : r) a += x;
-                    if (a > bestA) { bestA = a; best = e; }
-                }
-                float[] d = experts.get(best).deltas().get(path).contiguous().toArray();
-                System.arraycopy(d, j * cols, merged, j * cols, cols);
-                java.util.Arrays.fill(who, j * cols, (j + 1) * cols, best);
+                double sum = d[best][i];
+                if (Double.isFinite(gamma) && a[best][i] > 0)
+                    for (int e = 0; e < ne; e++)
+                        if (e != best) sum += Math.pow(a[e][i] / a[best][i], gamma) * d[e][i];
+                merged[i] = (float) sum;
             }
             out.put(path, Tensor.of(merged, shapeOf.shape()));
             winners.put(path, who);
@@ -175,9 +108,9 @@ public final class CoMerge {
     public static Activation activation(TextToImageModel model, Expert expert, ProbeSet probe) {
         LoraNetwork net = LoraNetwork.dense(model.unet, expert.deltas());
         Map<String, InputRecorder> rec = new LinkedHashMap<>();
-        Map<String, Linear> layers = LoraNetwork.targets(model.unet, org.alignguard.lora.LoraConfig.ATTENTION_TARGETS);
+        Map<String, Linear> layers = LoraNetwork.targets(model.unet, LoraConfig.ATTENTION_TARGETS);
         for (String p : expert.deltas().keySet()) {
-            InputRecorder r = new InputRecorder(layers.get(p), expert.deltas().get(p));
+            InputRecorder r = new InputRecorder(layers.get(p));
             r.layer.addAdapter(r);
             rec.put(p, r);
         }
@@ -197,20 +130,16 @@ public final class CoMerge {
             rec.values().forEach(r -> r.layer.removeAdapter(r));
             net.detach();
         }
-        Map<String, float[]> per = new LinkedHashMap<>(), perRow = new LinkedHashMap<>();
+        Map<String, float[]> per = new LinkedHashMap<>();
         for (var e : rec.entrySet()) {
-            float[] pr = new float[e.getValue().outAbsSum.length];
-            for (int j = 0; j < pr.length; j++) pr[j] = (float) (e.getValue().outAbsSum[j] / Math.max(1, e.getValue().rows));
-            perRow.put(e.getKey(), pr);
-            Tensor d = expert.deltas().get(e.getKey());
+            float[] v = expert.deltas().get(e.getKey()).contiguous().toArray();
             double[] ex = e.getValue().meanAbs();
-            float[] v = d.contiguous().toArray();
             int in = ex.length;
             float[] a = new float[v.length];
             for (int i = 0; i < v.length; i++) a[i] = (float) (Math.abs(v[i]) * ex[i % in]);
             per.put(e.getKey(), a);
         }
-        return new Activation(expert.name(), per, perRow);
+        return new Activation(expert.name(), per);
     }
 
     /** a_e for every expert, in order. */

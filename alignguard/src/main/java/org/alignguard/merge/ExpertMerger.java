@@ -57,6 +57,11 @@ public final class ExpertMerger {
 
     /** Merges {@code experts}; {@code probe} is needed for Co-Merge only. */
     public static Merged merge(MergeMethod method, List<Expert> experts, TextToImageModel model, ProbeSet probe) {
+        return merge(method, experts, model, probe, CoMerge.DEFAULT_GAMMA);
+    }
+
+    /** As {@link #merge(MergeMethod, List, TextToImageModel, ProbeSet)}, with Co-Merge's sharpness γ. */
+    public static Merged merge(MergeMethod method, List<Expert> experts, TextToImageModel model, ProbeSet probe, double gamma) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("merge_method", method.cliName());
         meta.put("experts", String.join(",", experts.stream().map(Expert::name).toList()));
@@ -68,9 +73,11 @@ public final class ExpertMerger {
                 meta.put("ties_lambda", Float.toString(TIES_LAMBDA));
                 yield Merges.ties(experts, TIES_DENSITY, TIES_LAMBDA);
             }
-            case CO_MERGE -> {
+            case CO_MERGE, CO_MERGE_HARD -> {
                 if (probe == null) throw new IllegalArgumentException("Co-Merge needs a probe set (the preference data)");
-                CoMerge.Result r = CoMerge.merge(experts, CoMerge.activations(model, experts, probe));
+                double g = method == MergeMethod.CO_MERGE_HARD ? Double.POSITIVE_INFINITY : gamma;
+                meta.put("co_merge_gamma", Double.toString(g));
+                CoMerge.Result r = CoMerge.merge(experts, CoMerge.activations(model, experts, probe), g);
                 double[] share = r.share(experts.size());
                 StringBuilder sb = new StringBuilder();
                 for (int i = 0; i < share.length; i++) sb.append(i == 0 ? "" : ",").append(experts.get(i).name()).append('=').append(String.format(java.util.Locale.ROOT, "%.3f", share[i]));

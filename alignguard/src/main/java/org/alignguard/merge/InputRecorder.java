@@ -10,20 +10,11 @@ import org.alignguard.nn.Linear;
 final class InputRecorder implements Linear.Adapter {
     final Linear layer;
     final double[] absSum;
-    /** With an update ΔW [out, in]: Σ|ΔW x|_j per output j over the rows seen; else null. */
-    final double[] outAbsSum;
-    private final org.alignguard.tensor.Tensor delta;
     long rows;
 
     InputRecorder(Linear layer) {
-        this(layer, null);
-    }
-
-    InputRecorder(Linear layer, org.alignguard.tensor.Tensor delta) {
         this.layer = layer;
         this.absSum = new double[layer.inFeatures];
-        this.delta = delta;
-        this.outAbsSum = delta == null ? null : new double[layer.outFeatures];
     }
 
     @Override public Variable forward(Variable x) {
@@ -31,12 +22,6 @@ final class InputRecorder implements Linear.Adapter {
         int in = absSum.length, n = v.length / in;
         for (int r = 0; r < n; r++)
             for (int k = 0; k < in; k++) absSum[k] += Math.abs(v[r * in + k]);
-        if (delta != null) {
-            float[] h = x.data().contiguous().matmul(delta.transpose(0, 1)).contiguous().toArray();
-            int out = outAbsSum.length;
-            for (int r = 0; r < n; r++)
-                for (int j = 0; j < out; j++) outAbsSum[j] += Math.abs(h[r * out + j]);
-        }
         rows += n;
         return null;
     }

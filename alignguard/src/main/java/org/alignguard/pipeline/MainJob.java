@@ -106,7 +106,7 @@ public final class MainJob {
             Path file = cfg.out().resolve("merged/" + m.cliName() + ".safetensors");
             if (!Files.isRegularFile(file)) {
                 progress.message("merging the experts: " + m.cliName());
-                var probe = m == MergeMethod.CO_MERGE ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
+                var probe = m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
                 ExpertMerger.Merged merged = ExpertMerger.merge(m, experts, model, probe);
                 ExpertMerger.save(file, merged, model, meta);
             }

@@ -48,10 +48,24 @@ class MergesTest {
     void coMergePicksTheMostActiveExpertPerWeight() {
         var a1 = new CoMerge.Activation("one", Map.of("l", new float[] {5, 1, 1}));
         var a2 = new CoMerge.Activation("two", Map.of("l", new float[] {1, 2, 0.5f}));
-        CoMerge.Result r = CoMerge.merge(List.of(E1, E2), List.of(a1, a2));
+        CoMerge.Result r = CoMerge.merge(List.of(E1, E2), List.of(a1, a2), Double.POSITIVE_INFINITY);
         assertArrayEquals(new float[] {1, 1, 0.5f}, layer(r.deltas()));
         assertArrayEquals(new int[] {0, 1, 0}, r.winner().get("l"));
         assertArrayEquals(new double[] {2.0 / 3, 1.0 / 3}, r.share(2), 1e-12);
+    }
+
+    /**
+     * The soft rule, γ = 1: entry 0 is expert one's (5 vs 1): 1 + (1/5)·3 = 1.6; entry 1 expert two's
+     * (2 vs 1): 1 + (1/2)·(−2) = 0; entry 2 expert one's (1 vs 0.5): 0.5 + 0.5·(−0.5) = 0.25.
+     * γ = 0 is the sum.
+     */
+    @Test
+    void softCoMergeSharesNearTiesAndGammaZeroIsTheSum() {
+        var a1 = new CoMerge.Activation("one", Map.of("l", new float[] {5, 1, 1}));
+        var a2 = new CoMerge.Activation("two", Map.of("l", new float[] {1, 2, 0.5f}));
+        assertArrayEquals(new float[] {1.6f, 0, 0.25f}, layer(CoMerge.merge(List.of(E1, E2), List.of(a1, a2), 1).deltas()), 1e-6f);
+        assertArrayEquals(layer(Merges.sum(List.of(E1, E2))), layer(CoMerge.merge(List.of(E1, E2), List.of(a1, a2), 0).deltas()), 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> CoMerge.merge(List.of(E1, E2), List.of(a1, a2), -1));
     }
 
     @Test
