@@ -96,18 +96,18 @@ public final class DpoTrainer {
                 opt.setLr(lr.lr(step));
                 opt.zeroGrad();
                 StepResult r = step(lora, new Rng(cfg.seed() * 1_000_003L + step));
-                if (!Float.isFinite(r.loss.item()))
-                    throw new Diverged(phase + ": the loss is " + r.loss.item() + " at step " + (step + 1) + "; stopped"
+                if (!Float.isFinite(r.total.item()))
+                    throw new Diverged(phase + ": the loss is " + r.total.item() + " at step " + (step + 1) + "; stopped"
                             + (statePath != null && Files.exists(statePath) ? ", the last good checkpoint is " + statePath : ""));
-                r.loss.backward();
+                r.total.backward();
                 float norm = Optimizer.clipGradNorm(params, cfg.clip());
                 if (!Float.isFinite(norm)) throw new Diverged(phase + ": the gradient norm is " + norm + " at step " + (step + 1) + "; stopped");
                 opt.step();
                 step++;
                 DiffusionDpoLoss.Result d = r.dpo;
-                log.add(new StepLog(step, r.loss.item(), d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
-                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), opt.lr(), norm));
-                progress.onStep(phase, step, cfg.steps(), r.loss.item());
+                log.add(new StepLog(step, d.loss().item(), d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
+                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), r.preservation, opt.lr(), norm));
+                progress.onStep(phase, step, cfg.steps(), d.loss().item());
                 if (probe != null && cfg.probeEvery() > 0 && (step % cfg.probeEvery() == 0 || step == cfg.steps())) {
                     Map<String, Double> m = new LinkedHashMap<>();
                     m.put("step", (double) step);
@@ -123,7 +123,8 @@ public final class DpoTrainer {
         return new Result(lora, log, probes);
     }
 
-    private record StepResult(Variable loss, DiffusionDpoLoss.Result dpo) {}
+    /** The minimized loss (DPO + λ·preservation), the DPO terms, and the preservation MSE (0 when off). */
+    private record StepResult(Variable total, DiffusionDpoLoss.Result dpo, double preservation) {}
 
     /** One batch: the DPO loss on B pairs, plus the preservation term on P safe-twin samples when it is on. */
     private StepResult step(LoraNetwork lora, Rng rng) {
@@ -172,12 +173,9 @@ public final class DpoTrainer {
         Variable policy = model.unet.forward(Variable.constant(xt), t, context);
         Variable pairOut = p == 0 ? policy : ShapeOps.slice(policy, 0, 0, 2 * b);
         DiffusionDpoLoss.Result d = DiffusionDpoLoss.compute(pairOut, ref.data().slice(0, 0, 2 * b).contiguous(), target.slice(0, 0, 2 * b).contiguous(), cfg.beta());
-        Variable loss = d.loss();
-        if (p > 0) {
-            Variable keep = Losses.mse(ShapeOps.slice(policy, 0, 2 * b, n), Variable.constant(ref.data().slice(0, 2 * b, n).contiguous()));
-            loss = loss.add(keep.mul(cfg.preserveWeight()));
-        }
-        return new StepResult(loss, d);
+        if (p == 0) return new StepResult(d.loss(), d, 0);
+        Variable keep = Losses.mse(ShapeOps.slice(policy, 0, 2 * b, n), Variable.constant(ref.data().slice(0, 2 * b, n).contiguous()));
+        return new StepResult(d.loss().add(keep.mul(cfg.preserveWeight())), d, keep.item());
     }
 
     private void save(Path file, LoraNetwork lora, AdamW opt, List<StepLog> log, List<Map<String, Double>> probes, long step, Map<String, String> meta) throws IOException {

@@ -137,7 +137,8 @@ public final class ReportWriter {
         Map<String, Map<String, Double>> ipCat = new LinkedHashMap<>();
         Map<String, double[]> twin = new LinkedHashMap<>(), benign = new LinkedHashMap<>();
         r.scores().forEach((m, s) -> {
-            if (!r.categories().contains(m)) ipCat.put(m, s.ipPerCategory());
+            if (r.categories().contains(m)) return;   // the experts are in the heat map
+            ipCat.put(m, s.ipPerCategory());
             twin.put(m, new double[] {s.ip(), s.safeTwinRate()});
             benign.put(m, new double[] {s.ip(), s.benignFidelity()});
         });
