@@ -1,8 +1,9 @@
 package org.alignguard.tensor.cpu;
 
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * Splits loops over independent items across the CPU backend's threads.
@@ -10,13 +11,30 @@ import java.util.stream.IntStream;
  * <p>Work is only ever split over items that write disjoint outputs, never over a sum, so results
  * are bit-identical at every thread count. The thread count is {@code -Dalignguard.threads=N}
  * (default: all cores).
+ *
+ * <p>A training step makes a few thousand parallel loops of 50-500 µs each, so handing work out
+ * must cost far less than that. A fork-join pool took about 18 µs per loop (a parallel stream,
+ * then waking a parked thread). Here the calling thread runs the first chunk itself and each of
+ * {@code THREADS - 1} persistent workers takes one more: a worker spins for a moment after its
+ * chunk (the next loop usually comes within microseconds) and parks only when none comes.
  */
 public final class Parallel {
     private Parallel() {}
 
     public static final int THREADS = Integer.getInteger("alignguard.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    private static final Worker[] WORKERS = new Worker[Math.max(0, THREADS - 1)];
+    /** Held while a loop is handed out; a second caller (another thread, or a nested loop) runs inline. */
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final ThreadLocal<Boolean> SERIAL = ThreadLocal.withInitial(() -> false);
+    /** Loops with less work than this (about one multiply-add or element each) run on the calling thread. */
+    static final long MIN_WORK = Long.getLong("alignguard.parallelMinWork", 16_384);
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            WORKERS[i] = new Worker("alignguard-cpu-" + (i + 1));
+            WORKERS[i].start();
+        }
+    }
 
     /** Runs {@code body} with every loop of this thread inline, as with one thread (for determinism tests). */
     public static void serially(Runnable body) {
@@ -29,20 +47,18 @@ public final class Parallel {
         }
     }
 
-    private static boolean inline() {
-        return POOL == null || SERIAL.get() || java.util.concurrent.ForkJoinTask.inForkJoinPool();
-    }
-
     /**
      * Runs {@code body} for every i in [0, n). Runs inline when there is one thread, one item, or
-     * less than {@code minWorkPerTask * 2} total work units ({@code workPerItem} each).
+     * less than {@link #MIN_WORK} total work units ({@code workPerItem} each).
      */
     public static void forRange(int n, long workPerItem, IntConsumer body) {
-        if (n < 2 || workPerItem * n < 32_768 || inline()) {
+        if (n < 2 || workPerItem * n < MIN_WORK) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
-        POOL.submit(() -> IntStream.range(0, n).parallel().forEach(body)).join();
+        forChunks(n, Long.MAX_VALUE / n, (s, e) -> {
+            for (int i = s; i < e; i++) body.accept(i);
+        });
     }
 
     /**
@@ -50,17 +66,99 @@ public final class Parallel {
      * when the work is large enough.
      */
     public static void forChunks(int n, long workPerItem, ChunkBody body) {
-        int chunks = (workPerItem * n < 65_536 || inline()) ? 1 : Math.min(n, THREADS);
-        if (chunks <= 1) {
+        int chunks = workPerItem * n < MIN_WORK ? 1 : Math.min(n, THREADS);
+        if (chunks <= 1 || SERIAL.get() || Thread.currentThread() instanceof Worker || !BUSY.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
-        final int c = chunks;
-        POOL.submit(() -> IntStream.range(0, c).parallel().forEach(t -> body.run((int) ((long) n * t / c), (int) ((long) n * (t + 1) / c)))).join();
+        try {
+            Job job = new Job(n, chunks, body);
+            for (int t = 1; t < chunks; t++) WORKERS[t - 1].post(job, t);
+            job.runPart(0);
+            job.await();
+        } finally {
+            BUSY.set(false);
+        }
     }
 
     @FunctionalInterface
     public interface ChunkBody {
         void run(int start, int end);
+    }
+
+    /** One loop handed out: chunk t covers [n·t/c, n·(t+1)/c). */
+    private static final class Job {
+        final int n, chunks;
+        final ChunkBody body;
+        final AtomicInteger pending;
+        volatile Throwable error;
+
+        Job(int n, int chunks, ChunkBody body) {
+            this.n = n;
+            this.chunks = chunks;
+            this.body = body;
+            this.pending = new AtomicInteger(chunks - 1);
+        }
+
+        void runPart(int t) {
+            body.run((int) ((long) n * t / chunks), (int) ((long) n * (t + 1) / chunks));
+        }
+
+        void await() {
+            while (pending.get() > 0) Thread.onSpinWait();
+            Throwable e = error;
+            if (e instanceof RuntimeException r) throw r;
+            if (e instanceof Error err) throw err;
+            if (e != null) throw new IllegalStateException(e);
+        }
+    }
+
+    /** A persistent worker: takes one chunk of each loop posted to it. */
+    private static final class Worker extends Thread {
+        private static final long SPIN_NANOS = 200_000;
+        private volatile Job job;
+        private volatile int part;
+        private volatile boolean parked;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void post(Job j, int p) {
+            part = p;
+            job = j;
+            if (parked) LockSupport.unpark(this);
+        }
+
+        @Override public void run() {
+            while (true) {
+                Job j = take();
+                try {
+                    j.runPart(part);
+                } catch (Throwable t) {
+                    j.error = t;
+                } finally {
+                    job = null;
+                    j.pending.decrementAndGet();
+                }
+            }
+        }
+
+        private Job take() {
+            while (true) {
+                long until = System.nanoTime() + SPIN_NANOS;
+                Job j;
+                while ((j = job) == null && System.nanoTime() < until) Thread.onSpinWait();
+                if (j != null) return j;
+                parked = true;
+                if ((j = job) != null) {
+                    parked = false;
+                    return j;
+                }
+                LockSupport.park(this);
+                parked = false;
+            }
+        }
     }
 }
