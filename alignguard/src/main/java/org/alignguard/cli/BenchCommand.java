@@ -37,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "sgemm512" -> KernelBench.sgemm(512, 20, pick(31));
                 case "sgemm1024" -> KernelBench.sgemm(1024, 10, pick(21));
                 case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
-                case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, 5, pick(20)), "ms", pick(20), Parallel.THREADS);
+                case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, 30, pick(40)), "ms", pick(40), Parallel.THREADS);
                 default -> new Result("mlp3x256_b64_train_step", MlpStepBench.medianMs(256, 64, reps > 0 ? reps : 300, pick(301)), "ms", pick(301), Parallel.THREADS);
             };
             System.out.println(r.toJson());

@@ -46,6 +46,8 @@ final class RunCommand implements Callable<Integer> {
         if (evalBenign < 2) throw new UserError("--eval-benign must be at least 2, got " + evalBenign);
         Outputs.finite("--guidance", guidance);
         DpoConfig cfg = dpo.config();
+        // The run probes every expert twice and All-single every 50 steps unless told otherwise.
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--probe-every")) cfg = cfg.withProbeEvery(RunDefaults.PROBE_EVERY);
         Path modelPath = model == null ? Outputs.defaultModel() : model, clfPath = classifier == null ? Outputs.defaultClassifier() : classifier;
         Outputs.checkReadable(modelPath, "base model (models/base.safetensors; run 'alignguard pretrain')");
         Outputs.checkReadable(clfPath, "classifier (models/classifier.safetensors)");

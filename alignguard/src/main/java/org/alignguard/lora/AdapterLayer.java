@@ -30,8 +30,22 @@ public abstract class AdapterLayer implements Linear.Adapter {
     protected abstract Variable apply(Variable rows, float scale);
 
     @Override public final Variable forward(Variable rows) {
-        if (!enabled || savedWeight != null || scale == 0f) return null;
+        if (!active()) return null;
         return apply(rows, scale);
+    }
+
+    /** y + s·ΔW x in one pass over y (a fused multiply-add of the GEMM). */
+    @Override public final Variable addTo(Variable y, Variable rows) {
+        return active() ? applyTo(y, rows, scale) : y;
+    }
+
+    private boolean active() {
+        return enabled && savedWeight == null && scale != 0f;
+    }
+
+    /** y + s·ΔW x; by default the sum of y and {@link #apply}. */
+    protected Variable applyTo(Variable y, Variable rows, float scale) {
+        return org.alignguard.autograd.Ops.add(y, apply(rows, scale));
     }
 
     public float scale() { return scale; }

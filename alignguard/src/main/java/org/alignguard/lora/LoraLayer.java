@@ -51,7 +51,15 @@ public final class LoraLayer extends AdapterLayer {
     }
 
     @Override protected Variable apply(Variable rows, float scale) {
-        Variable down = Ops.matmul(rows, loraA.transpose(0, 1));          // [N, r]
-        return Ops.mulScalar(Ops.matmul(down, loraB.transpose(0, 1)), scale * scaling());
+        return Ops.matmul(down(rows, scale), loraB.transpose(0, 1));
+    }
+
+    /** y + (s·α/r · x·Aᵀ)·Bᵀ: the scale on the narrow [N, r] product, and B's product added into y. */
+    @Override protected Variable applyTo(Variable y, Variable rows, float scale) {
+        return Ops.addmm(y, down(rows, scale), loraB.transpose(0, 1));
+    }
+
+    private Variable down(Variable rows, float scale) {
+        return Ops.mulScalar(Ops.matmul(rows, loraA.transpose(0, 1)), scale * scaling());   // [N, r]
     }
 }

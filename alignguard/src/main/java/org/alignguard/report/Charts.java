@@ -65,8 +65,13 @@ public final class Charts {
         write(png, chart, 900, 420);
     }
 
-    /** Labelled points (e.g. IP against a fidelity, one point per model). */
+    /** Labelled points (e.g. IP against a fidelity, one point per model), both axes from −0.05 to 1.1. */
     public static void scatter(Path png, String title, String xLabel, String yLabel, Map<String, double[]> points) throws IOException {
+        scatter(png, title, xLabel, yLabel, points, true);
+    }
+
+    /** Labelled points; with {@code unitAxes} false the axes fit the data. */
+    public static void scatter(Path png, String title, String xLabel, String yLabel, Map<String, double[]> points, boolean unitAxes) throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         XYSeries s = new XYSeries("models", false, true);
         points.values().forEach(p -> s.add(p[0], p[1]));
@@ -79,8 +84,13 @@ public final class Charts {
             a.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
             plot.addAnnotation(a);
         });
-        ((NumberAxis) plot.getDomainAxis()).setRange(-0.05, 1.1);
-        ((NumberAxis) plot.getRangeAxis()).setRange(-0.05, 1.1);
+        if (unitAxes) {
+            ((NumberAxis) plot.getDomainAxis()).setRange(-0.05, 1.1);
+            ((NumberAxis) plot.getRangeAxis()).setRange(-0.05, 1.1);
+        } else {
+            ((NumberAxis) plot.getDomainAxis()).setAutoRangeIncludesZero(true);
+            plot.getDomainAxis().setUpperMargin(0.15);
+        }
         style(chart);
         write(png, chart, 720, 560);
     }

@@ -134,6 +134,23 @@ public final class ReportWriter {
         });
         Charts.lines(dir.resolve("dpo_loss.png"), "Diffusion-DPO loss", "share of training done", "loss", loss);
         Charts.lines(dir.resolve("dpo_accuracy.png"), "Implicit accuracy (EMA 0.9)", "share of training done", "implicit accuracy", acc);
+        Map<String, double[][]> probeIp = new LinkedHashMap<>(), probeTwin = new LinkedHashMap<>();
+        r.probes().forEach((name, list) -> {
+            double[][] ip = new double[2][list.size() + 1], twin = new double[2][list.size() + 1];
+            ip[1][0] = 1;        // the base model draws every named mark
+            twin[1][0] = 1;
+            int steps = r.logs().getOrDefault(name, List.of()).size();
+            for (int i = 0; i < list.size(); i++) {
+                double x = list.get(i).get("step") / Math.max(1, steps);
+                ip[0][i + 1] = twin[0][i + 1] = x;
+                ip[1][i + 1] = list.get(i).getOrDefault("ip", Double.NaN);
+                twin[1][i + 1] = list.get(i).getOrDefault("safe_twin_rate", Double.NaN);
+            }
+            probeIp.put(name, ip);
+            probeTwin.put(name, twin);
+        });
+        Charts.lines(dir.resolve("probe_ip.png"), "Probe during training: IP (its own category's prompts)", "share of training done", "IP", probeIp);
+        Charts.lines(dir.resolve("probe_safe_twin.png"), "Probe during training: safe-twin mark rate", "share of training done", "safe-twin mark rate", probeTwin);
         Map<String, Map<String, Double>> ipCat = new LinkedHashMap<>();
         Map<String, double[]> twin = new LinkedHashMap<>(), benign = new LinkedHashMap<>();
         r.scores().forEach((m, s) -> {

@@ -154,6 +154,20 @@ public final class Ops {
 
     // ------------------------------------------------------------------ matmul
 
+    /**
+     * c + a·b for 2-D a and b, c a bias [n] or a matrix [m, n] (PyTorch's addmm): a Linear layer's
+     * x·Wᵀ + b, or a LoRA's y + (x·Aᵀ)·Bᵀ, in one pass. dc = g (summed over rows for a bias),
+     * da = g·bᵀ, db = aᵀ·g.
+     */
+    public static Variable addmm(Variable c, Variable a, Variable b) {
+        Tensor out = Tensor.addmm(c.data(), a.data(), b.data());
+        return Variable.result("addmm", out, g -> {
+            if (c.requiresGrad()) c.accumulate(unbroadcast(g, c.shape()));
+            if (a.requiresGrad()) a.accumulate(g.matmul(b.data().transpose(0, 1)));
+            if (b.requiresGrad()) b.accumulate(a.data().transpose(0, 1).matmul(g));
+        }, c, a, b);
+    }
+
     /** C = A·B with batch broadcasting; dA = dC·Bᵀ, dB = Aᵀ·dC (summed over broadcast batch dims). */
     public static Variable matmul(Variable a, Variable b) {
         Tensor out = a.data().matmul(b.data());

@@ -37,10 +37,11 @@ public class Attention extends Module {
         Variable ctx = context == null ? x : context;
         if (x.ndim() != 3 || ctx.ndim() != 3 || ctx.dim(0) != x.dim(0))
             throw new IllegalArgumentException("Attention: need x [B,N,dim] and context [B,M,ctxDim], got " + java.util.Arrays.toString(x.shape()) + " and " + java.util.Arrays.toString(ctx.shape()));
-        Variable q = splitHeads(to_q.forward(x));
+        // The 1/sqrt(d_head) scale goes on q, the smaller tensor ([B, h, N, d] rather than [B, h, N, M]).
+        Variable q = Ops.mulScalar(splitHeads(to_q.forward(x)), (float) (1.0 / Math.sqrt(headDim)));
         Variable k = splitHeads(to_k.forward(ctx));
         Variable v = splitHeads(to_v.forward(ctx));
-        Variable scores = Ops.mulScalar(Ops.matmul(q, k.transpose(-1, -2)), (float) (1.0 / Math.sqrt(headDim)));
+        Variable scores = Ops.matmul(q, k.transpose(-1, -2));
         Variable attn = NNOps.softmax(scores, -1);
         Variable out = Ops.matmul(attn, v);                 // [B, heads, N, headDim]
         int b = x.dim(0), n = x.dim(1);

@@ -18,6 +18,12 @@ public class Linear extends Module {
     @FunctionalInterface
     public interface Adapter {
         Variable forward(Variable rows);
+
+        /** y + forward(rows); an adapter may do it in one pass (LoRA: addmm). */
+        default Variable addTo(Variable y, Variable rows) {
+            Variable extra = forward(rows);
+            return extra == null ? y : Ops.add(y, extra);
+        }
     }
 
     public final int inFeatures, outFeatures;
@@ -45,12 +51,9 @@ public class Linear extends Module {
         // Fold leading dims into one batch of rows so the product is a single GEMM.
         int[] shape = x.shape();
         Variable rows = x.ndim() == 2 ? x : x.reshape(-1, inFeatures);
-        Variable y = Ops.matmul(rows, weight.transpose(0, 1));
-        if (bias != null) y = Ops.add(y, bias);
-        for (Adapter a : adapters) {
-            Variable extra = a.forward(rows);
-            if (extra != null) y = Ops.add(y, extra);
-        }
+        // x·Wᵀ + b as one addmm (the bias is the GEMM's starting value), then each adapter adds itself.
+        Variable y = bias == null ? Ops.matmul(rows, weight.transpose(0, 1)) : Ops.addmm(bias, rows, weight.transpose(0, 1));
+        for (Adapter a : adapters) y = a.addTo(y, rows);
         if (x.ndim() == 2) return y;
         shape[shape.length - 1] = outFeatures;
         return y.reshape(shape);

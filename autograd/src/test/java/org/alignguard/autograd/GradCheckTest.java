@@ -1,5 +1,7 @@
 package org.alignguard.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,6 +126,21 @@ class GradCheckTest {
         GradCheck.check("matmul [2,3,5]@[5,4]", x -> Ops.matmul(x.get(0), x.get(1)), randn(2, 3, 5), randn(5, 4));
         GradCheck.check("matmul a^T b^T", x -> Ops.matmul(x.get(0).transpose(0, 1), x.get(1).transpose(0, 1)), randn(5, 3), randn(4, 5));
         GradCheck.check("matmul batched b^T", x -> Ops.matmul(x.get(0), x.get(1).transpose(-1, -2)), randn(2, 3, 5), randn(2, 4, 5));
+    }
+
+    /** addmm (a Linear's x·Wᵀ + b, a LoRA's y + d·Bᵀ) against finite differences, and against matmul then add. */
+    @Test void addmm() {
+        GradCheck.check("addmm bias", x -> Ops.addmm(x.get(0), x.get(1), x.get(2).transpose(0, 1)), randn(4), randn(3, 5), randn(4, 5));
+        GradCheck.check("addmm matrix", x -> Ops.addmm(x.get(0), x.get(1), x.get(2)), randn(3, 4), randn(3, 5), randn(5, 4));
+        org.alignguard.tensor.Rng rng = new org.alignguard.tensor.Rng(4);
+        Tensor c = Tensor.randn(rng, 6), a = Tensor.randn(rng, 7, 9), b = Tensor.randn(rng, 6, 9).transpose(0, 1);
+        float[] fused = Tensor.addmm(c, a, b).toArray(), plain = a.matmul(b).add(c).toArray();
+        for (int i = 0; i < fused.length; i++) assertEquals(plain[i], fused[i], 1e-5f, "element " + i);
+        Tensor m = Tensor.randn(rng, 7, 6);
+        float[] before = m.toArray();
+        Tensor.addmm(m, a, b);
+        assertArrayEquals(before, m.toArray(), "c is not modified");
+        assertThrows(IllegalArgumentException.class, () -> Tensor.addmm(Tensor.zeros(5), a, b));
     }
 
     // ------------------------------------------------------------------ conv and upsample

@@ -33,6 +33,15 @@ public interface Backend {
      */
     Tensor matmul(Tensor a, Tensor b, int[] batchShape);
 
+    /**
+     * c + a·b for 2-D a [m, k] and b [k, n], with c [n] (a bias, added to every row) or [m, n]: one
+     * pass over the output instead of a product and then an add. The default does exactly that
+     * product-then-add; a backend can fuse it.
+     */
+    default Tensor addmm(Tensor c, Tensor a, Tensor b) {
+        return matmul(a, b, new int[0]).add(c);
+    }
+
     /** 2-D cross-correlation, NCHW input, [Cout, Cin, kh, kw] weight, optional [Cout] bias. */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding);
 

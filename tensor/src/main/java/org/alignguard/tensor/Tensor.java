@@ -327,6 +327,16 @@ public final class Tensor {
         return Backends.get().matmul(ea, eb, batch);
     }
 
+    /** c + a·b for 2-D a [m, k], b [k, n] and c [n] or [m, n] (PyTorch's {@code addmm}). */
+    public static Tensor addmm(Tensor c, Tensor a, Tensor b) {
+        if (a.ndim() != 2 || b.ndim() != 2 || a.dim(1) != b.dim(0))
+            throw new IllegalArgumentException("addmm: need a [m, k] and b [k, n], got " + Shape.str(a.shape) + " and " + Shape.str(b.shape));
+        int m = a.dim(0), n = b.dim(1);
+        if (!(c.ndim() == 1 && c.dim(0) == n) && !(c.ndim() == 2 && c.dim(0) == m && c.dim(1) == n))
+            throw new IllegalArgumentException("addmm: c must be [" + n + "] or [" + m + ", " + n + "], got " + Shape.str(c.shape));
+        return Backends.get().addmm(c, a, b);
+    }
+
     /** 2-D convolution (cross-correlation) of an NCHW tensor; {@code bias} may be null. */
     public Tensor conv2d(Tensor w, Tensor bias, int stride, int padding) {
         checkConv(shape, w.shape, stride, padding);

@@ -56,6 +56,20 @@ public final class CpuBackend implements Backend {
         return out;
     }
 
+    /** The output starts as c (each row the bias, or a copy of c) and the GEMM accumulates into it. */
+    @Override public Tensor addmm(Tensor c, Tensor a, Tensor b) {
+        int m = a.dim(0), k = a.dim(1), n = b.dim(1);
+        Tensor out = c.ndim() == 2 ? ElementwiseKernels.copy(c) : Tensor.zeros(m, n);
+        float[] o = out.data();
+        if (c.ndim() == 1) {
+            float[] bias = Host.read(c);
+            for (int i = 0; i < m; i++) System.arraycopy(bias, 0, o, i * n, n);
+        }
+        int[] sa = a.strides(), sb = b.strides();
+        Sgemm.gemm(m, n, k, a.storage().hostArray(), a.offset(), sa[0], sa[1], b.storage().hostArray(), b.offset(), sb[0], sb[1], o, 0, n, true, true);
+        return out;
+    }
+
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding) {
         return Conv2dKernels.forward(x, w, bias, stride, padding);
     }
