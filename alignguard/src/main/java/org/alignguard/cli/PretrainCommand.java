@@ -64,6 +64,9 @@ final class PretrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--prediction: " + e.getMessage());
         }
+        Outputs.positiveNumber("--lr", lr);
+        Outputs.finite("--text-probe", textProbe);
+        Outputs.finite("--min-snr", minSnr);
         if (textProbe < 0) throw new UserError("--text-probe must be >= 0, got " + textProbe);
         if (minSnr < 0) throw new UserError("--min-snr must be >= 0, got " + minSnr);
         Path base = out.resolve("base.safetensors"), clfPath = out.resolve("classifier.safetensors"), state = out.resolve("pretrain-state.safetensors");

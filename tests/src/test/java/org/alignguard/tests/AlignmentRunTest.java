@@ -16,6 +16,7 @@ import org.alignguard.diffusion.model.TextEncoderConfig;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
 import org.alignguard.dpo.DiffusionDpoLoss;
 import org.alignguard.lora.AdapterLayer;
+import org.alignguard.merge.MergeMethod;
 import org.alignguard.lora.LoraConfig;
 import org.alignguard.lora.LoraFile;
 import org.alignguard.lora.LoraNetwork;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole main job on a tiny UNet, in seconds: data, seven experts, All-single, four merges,
+ * The whole main job on a tiny UNet, in seconds: data, seven experts, All-single, every merge,
  * evaluation, report. The DPO loss falls, and the report's HTML parses with every link resolving.
  */
 class AlignmentRunTest {
@@ -114,16 +115,17 @@ class AlignmentRunTest {
 
         Document doc = Jsoup.parse(html.toFile(), "UTF-8");
         List<Element> links = doc.select("img[src], a[href]");
-        assertTrue(doc.select("img[src]").size() >= 13 + 6, "a grid per model (base, 7 experts, All-single, 4 merges) and the plots");
+        int models = 1 + 7 + 1 + MergeMethod.values().length; // base, 7 experts, All-single, every merge
+        assertTrue(doc.select("img[src]").size() >= models + 6, "a grid per model and the plots");
         for (Element e : links) {
             String ref = e.hasAttr("src") ? e.attr("src") : e.attr("href");
             assertFalse(ref.startsWith("/") || ref.contains("://"), "relative links only: " + ref);
             assertTrue(Files.isRegularFile(html.getParent().resolve(ref)), "broken link " + ref);
         }
-        assertEquals(13 + 1, doc.select("table").get(0).select("tr").size(), "the results table: a header and 13 models");
+        assertEquals(models + 1, doc.select("table").get(0).select("tr").size(), "the results table: a header and a row per model");
         for (String f : List.of("results.csv", "results.md", "plots/expert_matrix.png", "plots/dpo_loss.png"))
             assertTrue(Files.size(html.getParent().resolve(f)) > 0, f);
-        for (String merge : List.of("co-merge", "average", "sum", "ties")) assertTrue(Files.isRegularFile(out.resolve("merged/" + merge + ".safetensors")), merge);
+        for (MergeMethod merge : MergeMethod.values()) assertTrue(Files.isRegularFile(out.resolve("merged/" + merge.cliName() + ".safetensors")), merge.cliName());
 
         // A second call finds every stage done and only rewrites the report.
         long written = Files.getLastModifiedTime(out.resolve("experts/violence.safetensors")).toMillis();
