@@ -88,6 +88,11 @@ public interface Backend {
     /** Backward of layer norm: gradients for x, gamma and beta. */
     Tensor[] layerNormBackward(Tensor x, Tensor gradY, NormResult saved, Tensor gamma);
 
+    /** Launch and host<->device transfer counts of a device backend; the CPU backend has none. */
+    default DeviceStats stats() {
+        return DeviceStats.NONE;
+    }
+
     /** Output of a normalization plus the statistics its backward needs. */
     record NormResult(Tensor y, float[] mean, float[] rstd) {}
 }

@@ -1,0 +1,332 @@
+package org.alignguard.tensor.tornado;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.alignguard.tensor.Backend;
+import org.alignguard.tensor.BinaryOp;
+import org.alignguard.tensor.DeviceStats;
+import org.alignguard.tensor.HeapStorage;
+import org.alignguard.tensor.ReduceOp;
+import org.alignguard.tensor.Shape;
+import org.alignguard.tensor.Storage;
+import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.UnaryOp;
+import org.alignguard.tensor.cpu.CpuBackend;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The TornadoVM backend: tensors live in a device arena ({@link DeviceArena}) and ops are OpenCL (or
+ * PTX) kernels that TornadoVM compiles from the Java in this package. Data crosses to the host only
+ * when the host reads it.
+ *
+ * <p>Inputs may be device tensors (results of earlier ops) or host tensors ({@code Tensor.of},
+ * weights loaded from a file). A host tensor is uploaded once and the device copy is kept for as long
+ * as its host storage lives (a weak map), on the rule every op here keeps: a host array that was
+ * handed to an op is not written afterwards. A one-element host tensor in a binary op (the scalar of
+ * {@code x.mul(0.5f)}) is passed as a kernel parameter instead.
+ *
+ * <p>Ops without a device kernel yet run on the {@link CpuBackend} (their inputs are downloaded, their
+ * output uploaded when a kernel next reads it); {@link DeviceStats#fallbacks()} counts them.
+ *
+ * <p>System properties: {@code alignguard.tornado.arenaMB} (device memory for tensors, default 1024).
+ */
+public final class TornadoBackend implements Backend {
+    private final DeviceArena arena;
+    private final CpuBackend cpu = new CpuBackend();
+    private final Map<Storage, DeviceStorage> uploaded = Collections.synchronizedMap(new WeakHashMap<>());
+
+    public TornadoBackend() {
+        // A kernel that fails to compile must be an error, not a silent run of the Java code on the CPU.
+        if (System.getProperty("tornado.recover.bailout") == null) System.setProperty("tornado.recover.bailout", "False");
+        int mb = Integer.getInteger("alignguard.tornado.arenaMB", 1024);
+        arena = DeviceArena.open(mb * (1 << 18));
+    }
+
+    @Override public String name() { return "tornado(" + arena.deviceName() + ")"; }
+
+    @Override public DeviceStats stats() { return arena.stats(); }
+
+    @Override public Storage allocate(int n) { return DeviceStorage.onHost(arena, n); }
+
+    // ------------------------------------------------------------------ placement
+
+    /** The arena index of a tensor's element 0, uploading a host tensor first (once). */
+    private int at(Tensor t) {
+        Storage s = t.storage();
+        DeviceStorage d;
+        if (s instanceof DeviceStorage ds) d = ds;
+        else {
+            d = uploaded.get(s);
+            if (d == null) {
+                float[] h = s.hostArray();
+                d = DeviceStorage.onDevice(arena, h.length);
+                arena.upload(h, 0, h.length, d.deviceBase());
+                uploaded.put(s, d);
+            }
+        }
+        return d.deviceBase() + t.offset();
+    }
+
+    private Tensor newTensor(int... shape) {
+        return new Tensor(DeviceStorage.onDevice(arena, Shape.numel(shape)), shape, Shape.contiguousStrides(shape), 0);
+    }
+
+    private static boolean hostScalar(Tensor t) {
+        return t.numel() == 1 && t.storage() instanceof HeapStorage;
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    /** out[view] = f(a, b) over {@code shape}; a and b broadcast to it, b may be null (unary, copy). */
+    private void elementwise(int op, Tensor a, Tensor b, Tensor out) {
+        int[] shape = out.shape();
+        int n = Shape.numel(shape), D = ElementwiseKernel.DIMS;
+        if (n == 0) return;
+        if (shape.length > D) throw new IllegalArgumentException("tornado: tensors of rank " + shape.length + " > " + D);
+        boolean aScalar = hostScalar(a) && b != null, bScalar = b != null && hostScalar(b);
+        int oa = aScalar ? 0 : at(a), ob = b == null || bScalar ? 0 : at(b), oo = at(out);
+        synchronized (arena) {
+            IntArray ip = arena.elementwise.ip;
+            ip.set(ElementwiseKernel.N, n);
+            ip.set(ElementwiseKernel.OP, op);
+            int lead = D - shape.length;
+            for (int d = 0; d < D; d++) ip.set(ElementwiseKernel.SHAPE + d, d < lead ? 1 : shape[d - lead]);
+            view(ip, ElementwiseKernel.OUT, oo, out, shape);
+            view(ip, ElementwiseKernel.A, oa, aScalar ? null : a, shape);
+            view(ip, ElementwiseKernel.B, ob, b == null || bScalar ? null : b, shape);
+            ip.set(ElementwiseKernel.A_SCALAR, aScalar ? 1 : 0);
+            ip.set(ElementwiseKernel.B_SCALAR, bScalar ? 1 : 0);
+            if (aScalar) arena.elementwise.fp.set(1, a.item());
+            if (bScalar) arena.elementwise.fp.set(0, b.item());
+            arena.launch1d(arena.elementwise, n);
+        }
+    }
+
+    /** Writes offset and strides of {@code t} broadcast to {@code shape} (padded left to DIMS); null: all zero. */
+    private static void view(IntArray ip, int slot, int offset, Tensor t, int[] shape) {
+        int D = ElementwiseKernel.DIMS, lead = D - shape.length;
+        ip.set(slot, offset);
+        for (int d = 0; d < D; d++) {
+            int stride = 0;
+            if (t != null && d >= lead) {
+                int td = d - lead - (shape.length - t.ndim());
+                if (td >= 0 && t.dim(td) != 1) stride = t.stride(td);
+            }
+            ip.set(slot + 1 + d, stride);
+        }
+    }
+
+    @Override public Tensor contiguous(Tensor a) {
+        Tensor out = newTensor(a.shape());
+        elementwise(ElementwiseKernel.COPY, a, null, out);
+        return out;
+    }
+
+    @Override public Tensor unary(UnaryOp op, Tensor a) {
+        Tensor out = newTensor(a.shape());
+        elementwise(op.ordinal(), a, null, out);
+        return out;
+    }
+
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b, int[] outShape) {
+        Tensor out = newTensor(outShape);
+        elementwise(ElementwiseKernel.BINARY + op.ordinal(), a, b, out);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ reductions and softmax
+
+    @Override public Tensor reduce(ReduceOp op, Tensor a, int[] axes) {
+        int nd = a.ndim();
+        int[] shape = a.shape(), outShape = shape.clone();
+        boolean[] red = new boolean[nd];
+        int runLen = 1;
+        for (int ax : axes) { red[ax] = true; outShape[ax] = 1; runLen *= shape[ax]; }
+        if (a.numel() == 0 || runLen == 0) return fallback().reduce(op, a, axes);
+        int[] order = new int[nd];
+        int j = 0;
+        for (int i = 0; i < nd; i++) if (!red[i]) order[j++] = i;
+        for (int i = 0; i < nd; i++) if (red[i]) order[j++] = i;
+        Tensor c = contig(a.permute(order));           // reduced axes last: one contiguous run per output
+        Tensor out = newTensor(outShape);
+        int rows = out.numel(), in = at(c), o = at(out);
+        DeviceArena.Slot slot = op == ReduceOp.SUM ? arena.sum : arena.max;
+        synchronized (arena) {
+            slot.ip.set(RowKernels.ROWS, rows);
+            slot.ip.set(RowKernels.LEN, runLen);
+            slot.ip.set(RowKernels.IN, in);
+            slot.ip.set(RowKernels.OUT, o);
+            arena.launch1d(slot, rows);
+        }
+        return out;
+    }
+
+    /** A contiguous copy made here, not by whatever backend is current. */
+    private Tensor contig(Tensor t) {
+        return t.isContiguous() ? t : contiguous(t);
+    }
+
+    private Tensor lastAxis(Tensor t, int axis) {
+        return contig(axis == t.ndim() - 1 ? t : t.transpose(axis, -1));
+    }
+
+    private Tensor restore(Tensor t, int axis) {
+        return axis == t.ndim() - 1 ? t : contig(t.transpose(axis, -1));
+    }
+
+    @Override public Tensor softmax(Tensor a, int axis, boolean log) {
+        Tensor c = lastAxis(a, axis);
+        Tensor out = newTensor(c.shape());
+        rows(arena.softmax, c, null, out, log);
+        return restore(out, axis);
+    }
+
+    @Override public Tensor softmaxBackward(Tensor y, Tensor g, int axis, boolean log) {
+        Tensor yc = lastAxis(y, axis), gc = lastAxis(g, axis);
+        Tensor out = newTensor(yc.shape());
+        rows(arena.softmaxBackward, yc, gc, out, log);
+        return restore(out, axis);
+    }
+
+    private void rows(DeviceArena.Slot slot, Tensor x, Tensor x2, Tensor out, boolean log) {
+        int len = x.dim(-1), rows = len == 0 ? 0 : x.numel() / len;
+        int in = at(x), in2 = x2 == null ? 0 : at(x2), o = at(out);
+        synchronized (arena) {
+            IntArray ip = slot.ip;
+            ip.set(RowKernels.ROWS, rows);
+            ip.set(RowKernels.LEN, len);
+            ip.set(RowKernels.FLAG, log ? 1 : 0);
+            ip.set(RowKernels.IN, in);
+            ip.set(RowKernels.IN2, in2);
+            ip.set(RowKernels.OUT, o);
+            arena.launch1d(slot, rows);
+        }
+    }
+
+    // ------------------------------------------------------------------ matrix products
+
+    @Override public Tensor matmul(Tensor a, Tensor b, int[] batchShape) {
+        Tensor out = newTensor(Shape.concat(batchShape, a.dim(-2), b.dim(-1)));
+        gemm(a, b, batchShape, out, false);
+        return out;
+    }
+
+    /** The output starts as c broadcast to [m, n], and the GEMM adds the product to it. */
+    @Override public Tensor addmm(Tensor c, Tensor a, Tensor b) {
+        int m = a.dim(0), n = b.dim(1);
+        Tensor out = newTensor(m, n);
+        elementwise(ElementwiseKernel.COPY, c.expand(m, n), null, out);
+        gemm(a, b, new int[0], out, true);
+        return out;
+    }
+
+    private void gemm(Tensor a, Tensor b, int[] batchShape, Tensor out, boolean accumulate) {
+        int nd = a.ndim(), m = a.dim(-2), k = a.dim(-1), n = b.dim(-1), batch = Shape.numel(batchShape);
+        int BD = GemmKernel.BATCH_DIMS;
+        if (batchShape.length > BD) throw new IllegalArgumentException("tornado: matmul with more than " + BD + " batch dims");
+        if (batch == 0 || m == 0 || n == 0) return;
+        int oa = at(a), ob = at(b), oc = at(out);
+        int[] sa = a.strides(), sb = b.strides();
+        synchronized (arena) {
+            IntArray ip = arena.gemm.ip;
+            ip.set(GemmKernel.M, m);
+            ip.set(GemmKernel.N, n);
+            ip.set(GemmKernel.K, k);
+            ip.set(GemmKernel.ACCUMULATE, accumulate ? 1 : 0);
+            ip.set(GemmKernel.A_OFF, oa);
+            ip.set(GemmKernel.A_ROW, sa[nd - 2]);
+            ip.set(GemmKernel.A_COL, sa[nd - 1]);
+            ip.set(GemmKernel.B_OFF, ob);
+            ip.set(GemmKernel.B_ROW, sb[nd - 2]);
+            ip.set(GemmKernel.B_COL, sb[nd - 1]);
+            ip.set(GemmKernel.C_OFF, oc);
+            int lead = BD - batchShape.length;
+            for (int d = 0; d < BD; d++) {
+                boolean real = d >= lead;
+                ip.set(GemmKernel.BATCH_SHAPE + d, real ? batchShape[d - lead] : 1);
+                ip.set(GemmKernel.A_BATCH + d, real ? sa[d - lead] : 0);
+                ip.set(GemmKernel.B_BATCH + d, real ? sb[d - lead] : 0);
+            }
+            int t = GemmKernel.TILE;
+            arena.launch3d(arena.gemm, (n + t - 1) / t * t, (m + t - 1) / t * t, batch, t, t);
+        }
+    }
+
+    // ------------------------------------------------------------------ layout ops as strided copies
+
+    @Override public Tensor concat(List<Tensor> parts, int axis) {
+        int[] shape = parts.get(0).shape();
+        int total = 0;
+        for (Tensor t : parts) total += t.dim(axis);
+        shape[axis] = total;
+        Tensor out = newTensor(shape);
+        int start = 0;
+        for (Tensor t : parts) {
+            int len = t.dim(axis);
+            elementwise(ElementwiseKernel.COPY, t, null, out.slice(axis, start, start + len));
+            start += len;
+        }
+        return out;
+    }
+
+    /** out[n, c, 2i+di, 2j+dj] = x[n, c, i, j]: x read as a [N, C, H, 2, W, 2] view with stride 0 on the 2s. */
+    @Override public Tensor upsampleNearest2x(Tensor x) {
+        int[] s = x.shape(), st = x.strides();
+        Tensor src = new Tensor(x.storage(), new int[] {s[0], s[1], s[2], 2, s[3], 2}, new int[] {st[0], st[1], st[2], 0, st[3], 0}, x.offset());
+        Tensor out = newTensor(s[0], s[1], 2 * s[2], 2 * s[3]);
+        elementwise(ElementwiseKernel.COPY, src, null, out.reshape(src.shape()));
+        return out;
+    }
+
+    /** Each 2x2 block summed: g read as [N, C, H, 2, W, 2] and reduced over the two 2s. */
+    @Override public Tensor sumPool2x(Tensor g) {
+        int[] s = g.shape();
+        int h = s[2] / 2, w = s[3] / 2;
+        return reduce(ReduceOp.SUM, contig(g).reshape(s[0], s[1], h, 2, w, 2), new int[] {3, 5}).reshape(s[0], s[1], h, w);
+    }
+
+    // ------------------------------------------------------------------ not on the device yet: CPU
+
+    private CpuBackend fallback() {
+        arena.countFallback();
+        return cpu;
+    }
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding) {
+        return fallback().conv2d(x, w, bias, stride, padding);
+    }
+
+    @Override public Tensor conv2dGradInput(Tensor gradOut, Tensor w, int[] inputShape, int stride, int padding) {
+        return fallback().conv2dGradInput(gradOut, w, inputShape, stride, padding);
+    }
+
+    @Override public Tensor conv2dGradWeight(Tensor gradOut, Tensor x, int[] weightShape, int stride, int padding) {
+        return fallback().conv2dGradWeight(gradOut, x, weightShape, stride, padding);
+    }
+
+    @Override public Tensor indexSelect(Tensor table, int[] indices, int[] indexShape) {
+        return fallback().indexSelect(table, indices, indexShape);
+    }
+
+    @Override public Tensor indexAdd(Tensor grad, int[] indices, int rows) {
+        return fallback().indexAdd(grad, indices, rows);
+    }
+
+    @Override public NormResult groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps) {
+        return fallback().groupNorm(x, groups, gamma, beta, eps);
+    }
+
+    @Override public Tensor[] groupNormBackward(Tensor x, Tensor gradY, NormResult saved, int groups, Tensor gamma) {
+        return fallback().groupNormBackward(x, gradY, saved, groups, gamma);
+    }
+
+    @Override public NormResult layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        return fallback().layerNorm(x, gamma, beta, eps);
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor x, Tensor gradY, NormResult saved, Tensor gamma) {
+        return fallback().layerNormBackward(x, gradY, saved, gamma);
+    }
+}
