@@ -93,6 +93,9 @@ public interface Backend {
         return DeviceStats.NONE;
     }
 
-    /** Output of a normalization plus the statistics its backward needs. */
-    record NormResult(Tensor y, float[] mean, float[] rstd) {}
+    /**
+     * Output of a normalization plus the statistics its backward needs, one per row: tensors, so that a
+     * device backend keeps them on the device.
+     */
+    record NormResult(Tensor y, Tensor mean, Tensor rstd) {}
 }

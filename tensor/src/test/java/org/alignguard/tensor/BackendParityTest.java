@@ -141,12 +141,49 @@ class BackendParityTest {
         same("sum pool 2x", true, () -> Backends.get().sumPool2x(randn(34, 2, 3, 6, 8)));
     }
 
-    /** Ops that still run on the CPU backend from the TornadoVM one must give the same numbers too. */
-    @Test void cpuFallbacksAgree() {
-        same("conv2d", false, () -> randn(35, 2, 3, 9, 9).conv2d(randn(36, 5, 3, 3, 3), randn(37, 5), 1, 1));
-        same("group norm", false, () -> Backends.get().groupNorm(randn(38, 2, 8, 5, 5), 4, randn(39, 8), randn(40, 8), 1e-5f).y());
-        same("layer norm", false, () -> Backends.get().layerNorm(randn(41, 6, 16), randn(42, 16), randn(43, 16), 1e-5f).y());
-        same("index select", false, () -> randn(44, 10, 6).indexSelect(new int[] {3, 1, 3, 9}, 2, 2));
+    @Test void convolutionAndItsGradients() {
+        int[][] cases = {{1, 1}, {2, 1}, {1, 0}, {2, 0}};   // {stride, padding}
+        for (int[] c : cases) {
+            int st = c[0], pad = c[1];
+            String k = " stride " + st + " padding " + pad;
+            same("conv2d" + k, true, () -> randn(35, 2, 3, 9, 9).conv2d(randn(36, 5, 3, 3, 3), randn(37, 5), st, pad));
+            same("conv2d no bias" + k, true, () -> randn(35, 2, 3, 9, 9).conv2d(randn(36, 5, 3, 3, 3), null, st, pad));
+            int o = (9 + 2 * pad - 3) / st + 1;
+            same("conv2d grad input" + k, true, () -> Backends.get().conv2dGradInput(randn(38, 2, 5, o, o), randn(36, 5, 3, 3, 3), new int[] {2, 3, 9, 9}, st, pad));
+            same("conv2d grad weight" + k, true, () -> Backends.get().conv2dGradWeight(randn(38, 2, 5, o, o), randn(35, 2, 3, 9, 9), new int[] {5, 3, 3, 3}, st, pad));
+        }
+        same("conv2d 1x1 of a view", true, () -> randn(39, 3, 2, 6, 6).transpose(0, 1).conv2d(randn(40, 4, 3, 1, 1), randn(41, 4), 1, 0));
+    }
+
+    @Test void normsForwardAndBackward() {
+        for (boolean affine : new boolean[] {true, false}) {
+            Supplier<Tensor> gamma = () -> affine ? randn(42, 8) : null, beta = () -> affine ? randn(43, 8) : null;
+            same("group norm affine=" + affine, true, () -> Backends.get().groupNorm(randn(44, 2, 8, 5, 5), 4, gamma.get(), beta.get(), 1e-5f).y());
+            same("group norm statistics", true, () -> Backends.get().groupNorm(randn(44, 2, 8, 5, 5), 4, gamma.get(), beta.get(), 1e-5f).rstd());
+            for (int part = 0; part < (affine ? 3 : 1); part++) {
+                int which = part;
+                same("group norm backward " + which + " affine=" + affine, true, () -> {
+                    Backend b = Backends.get();
+                    Tensor x = randn(44, 2, 8, 5, 5);
+                    return b.groupNormBackward(x, randn(45, 2, 8, 5, 5), b.groupNorm(x, 4, gamma.get(), beta.get(), 1e-5f), 4, gamma.get())[which];
+                });
+            }
+        }
+        Supplier<Tensor> g = () -> randn(46, 16);
+        same("layer norm", true, () -> Backends.get().layerNorm(randn(47, 3, 6, 16), g.get(), randn(48, 16), 1e-5f).y());
+        for (int part = 0; part < 3; part++) {
+            int which = part;
+            same("layer norm backward " + which, true, () -> {
+                Backend b = Backends.get();
+                Tensor x = randn(47, 3, 6, 16);
+                return b.layerNormBackward(x, randn(49, 3, 6, 16), b.layerNorm(x, g.get(), randn(48, 16), 1e-5f), g.get())[which];
+            });
+        }
+    }
+
+    @Test void embeddingRows() {
+        same("index select", true, () -> randn(50, 10, 6).indexSelect(new int[] {3, 1, 3, 9}, 2, 2));
+        same("index add with repeats", true, () -> Backends.get().indexAdd(randn(51, 2, 2, 6), new int[] {3, 1, 3, 9}, 10));
     }
 
     @Test void deviceResultsStayOnTheDeviceUntilRead() {

@@ -57,6 +57,7 @@ final class DeviceArena {
     private final FloatArray[] stage = new FloatArray[STAGES.length];
     private final Slot[] upSlots = new Slot[STAGES.length];
     final Slot fill, elementwise, gemm, sum, max, softmax, softmaxBackward;
+    final Slot im2col, col2im, normForward, normBackward, normParamGrads, gather, scatterAdd;
     private final TornadoExecutionPlan plan;
     private final String deviceName;
     private final TreeMap<Integer, Integer> free = new TreeMap<>();   // offset -> length
@@ -88,10 +89,19 @@ final class DeviceArena {
         max = kernel("max", RowKernels::maxRows, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         softmax = kernel("softmax", RowKernels::softmax, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         softmaxBackward = kernel("softmaxBackward", RowKernels::softmaxBackward, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        im2col = kernel("im2col", ConvKernels::im2col, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        col2im = kernel("col2im", ConvKernels::col2im, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        normForward = kernel("normForward", NormKernels::forward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        normBackward = kernel("normBackward", NormKernels::backward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        normParamGrads = kernel("normParamGrads", NormKernels::paramGrads, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        gather = kernel("gatherRows", GatherKernels::gather, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        scatterAdd = kernel("scatterAddRows", GatherKernels::scatterAdd, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withGridScheduler(grids);
         deviceName = "OpenCL " + plan.getDevice(0).toString().trim();
         last = plan.withGraph(0).execute();   // puts the arena on the device, once
+        for (int st = 0; st < STAGES.length; st++) upload(new float[1], 0, 1, 0, st);   // compile the copies now, not inside a timed upload
+        uploads = uploadBytes = transferNanos = 0;
     }
 
     private Slot kernel(String name, Task4<KernelContext, FloatArray, IntArray, FloatArray> fn, int params, WorkerGrid grid,
@@ -182,10 +192,16 @@ final class DeviceArena {
 
     /** Copies src[from, from+n) to arena[off, off+n): one host-to-device transfer (per staging chunk). */
     synchronized void upload(float[] src, int from, int n, int off) {
+        upload(src, from, n, off, -1);
+    }
+
+    /** {@code stageIndex} -1: the smallest staging buffer that fits (or the largest, in chunks). */
+    private void upload(float[] src, int from, int n, int off, int stageIndex) {
         long t0 = System.nanoTime();
         for (int done = 0; done < n; ) {
             int s = 0;
             while (s < STAGES.length - 1 && STAGES[s] < n - done) s++;
+            if (stageIndex >= 0) s = stageIndex;
             int chunk = Math.min(STAGES[s], n - done);
             MemorySegment.copy(src, from + done, stage[s].getSegment(), ValueLayout.JAVA_FLOAT, 0, chunk);
             Slot slot = upSlots[s];

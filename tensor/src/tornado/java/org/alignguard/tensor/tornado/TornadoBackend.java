@@ -287,46 +287,187 @@ public final class TornadoBackend implements Backend {
         return reduce(ReduceOp.SUM, contig(g).reshape(s[0], s[1], h, 2, w, 2), new int[] {3, 5}).reshape(s[0], s[1], h, w);
     }
 
-    // ------------------------------------------------------------------ not on the device yet: CPU
+    // ------------------------------------------------------------------ convolution
 
-    private CpuBackend fallback() {
-        arena.countFallback();
-        return cpu;
+    /** Contiguous conv geometry: {N, C, H, W, kh, kw, OH, OW, stride, padding}. */
+    private static int[] geometry(int[] x, int[] w, int stride, int padding) {
+        int oh = (x[2] + 2 * padding - w[2]) / stride + 1, ow = (x[3] + 2 * padding - w[3]) / stride + 1;
+        return new int[] {x[0], x[1], x[2], x[3], w[2], w[3], oh, ow, stride, padding};
+    }
+
+    private void convCopy(DeviceArena.Slot slot, int[] g, int x, int cols, int work) {
+        synchronized (arena) {
+            for (int i = 0; i < 10; i++) slot.ip.set(i, g[i]);
+            slot.ip.set(ConvKernels.X, x);
+            slot.ip.set(ConvKernels.COLS, cols);
+            arena.launch1d(slot, work);
+        }
+    }
+
+    /** cols [N, C·kh·kw, OH·OW] of a contiguous x. */
+    private Tensor im2col(Tensor x, int[] g) {
+        Tensor cols = newTensor(g[0], g[1] * g[4] * g[5], g[6] * g[7]);
+        convCopy(arena.im2col, g, at(contig(x)), at(cols), cols.numel());
+        return cols;
     }
 
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding) {
-        return fallback().conv2d(x, w, bias, stride, padding);
+        int[] g = geometry(x.shape(), w.shape(), stride, padding);
+        int k = g[1] * g[4] * g[5], cout = w.dim(0), p = g[6] * g[7];
+        Tensor cols = im2col(x, g);
+        Tensor out = newTensor(g[0], cout, g[6], g[7]);
+        Tensor out3 = out.reshape(g[0], cout, p);
+        if (bias != null) elementwise(ElementwiseKernel.COPY, bias.reshape(1, cout, 1), null, out3);
+        Tensor w2 = contig(w).reshape(cout, k);                       // the same W for every sample: batch stride 0
+        gemm(w2.unsqueeze(0).expand(g[0], cout, k), cols, new int[] {g[0]}, out3, bias != null);
+        return out;
     }
 
     @Override public Tensor conv2dGradInput(Tensor gradOut, Tensor w, int[] inputShape, int stride, int padding) {
-        return fallback().conv2dGradInput(gradOut, w, inputShape, stride, padding);
+        int[] g = geometry(inputShape, w.shape(), stride, padding);
+        int k = g[1] * g[4] * g[5], cout = w.dim(0), p = g[6] * g[7];
+        Tensor wt = contig(w).reshape(cout, k).transpose(0, 1);        // Wᵀ as a view
+        Tensor dcols = newTensor(g[0], k, p);
+        gemm(wt.unsqueeze(0).expand(g[0], k, cout), contig(gradOut).reshape(g[0], cout, p), new int[] {g[0]}, dcols, false);
+        Tensor dx = newTensor(inputShape);
+        convCopy(arena.col2im, g, at(dx), at(dcols), dx.numel());
+        return dx;
     }
 
     @Override public Tensor conv2dGradWeight(Tensor gradOut, Tensor x, int[] weightShape, int stride, int padding) {
-        return fallback().conv2dGradWeight(gradOut, x, weightShape, stride, padding);
+        int[] g = geometry(x.shape(), weightShape, stride, padding);
+        int k = g[1] * g[4] * g[5], cout = weightShape[0], p = g[6] * g[7];
+        // dW = Σ_n g[n]·cols[n]ᵀ as one GEMM over the merged (n, position) index: both operands laid out for it first.
+        Tensor gm = contiguous(contig(gradOut).reshape(g[0], cout, p).permute(1, 0, 2)).reshape(cout, g[0] * p);
+        Tensor cm = contiguous(im2col(x, g).permute(0, 2, 1)).reshape(g[0] * p, k);
+        Tensor dw = newTensor(cout, k);
+        gemm(gm, cm, new int[0], dw, false);
+        return dw.reshape(weightShape);
     }
 
-    @Override public Tensor indexSelect(Tensor table, int[] indices, int[] indexShape) {
-        return fallback().indexSelect(table, indices, indexShape);
+    // ------------------------------------------------------------------ normalization
+
+    /** {rows, rowLen, groupsPerSample, channelsPerGroup, spatial}, as the CPU NormKernels.Layout. */
+    private static int[] groupLayout(int[] s, int groups) {
+        int spatial = 1;
+        for (int i = 2; i < s.length; i++) spatial *= s[i];
+        return new int[] {s[0] * groups, (s[1] / groups) * spatial, groups, s[1] / groups, spatial};
     }
 
-    @Override public Tensor indexAdd(Tensor grad, int[] indices, int rows) {
-        return fallback().indexAdd(grad, indices, rows);
+    private static int[] layerLayout(int[] s) {
+        int d = s[s.length - 1];
+        return new int[] {Shape.numel(s) / Math.max(1, d), d, 1, d, 1};
+    }
+
+    private void normParams(DeviceArena.Slot slot, int[] L) {
+        for (int i = 0; i < 5; i++) slot.ip.set(i, L[i]);
+    }
+
+    private NormResult normForward(Tensor x, int[] L, Tensor gamma, Tensor beta, float eps) {
+        Tensor xc = contig(x), y = newTensor(x.shape()), mean = newTensor(L[0]), rstd = newTensor(L[0]);
+        int ox = at(xc), og = gamma == null ? -1 : at(contig(gamma)), ob = beta == null ? -1 : at(contig(beta));
+        int oy = at(y), om = at(mean), or = at(rstd);
+        synchronized (arena) {
+            DeviceArena.Slot s = arena.normForward;
+            normParams(s, L);
+            s.ip.set(NormKernels.X, ox);
+            s.ip.set(NormKernels.GAMMA, og);
+            s.ip.set(NormKernels.BETA, ob);
+            s.ip.set(NormKernels.MEAN, om);
+            s.ip.set(NormKernels.RSTD, or);
+            s.ip.set(NormKernels.OUT, oy);
+            s.fp.set(0, eps);
+            arena.launch1d(s, L[0]);
+        }
+        return new NormResult(y, mean, rstd);
+    }
+
+    private Tensor[] normBackward(Tensor x, Tensor gradY, NormResult saved, int[] L, Tensor gamma, int channels) {
+        Tensor xc = contig(x), dy = contig(gradY), dx = newTensor(x.shape());
+        int ox = at(xc), ody = at(dy), og = gamma == null ? -1 : at(contig(gamma)), om = at(saved.mean()), or = at(saved.rstd()), odx = at(dx);
+        Tensor dg = gamma == null ? null : newTensor(channels), db = gamma == null ? null : newTensor(channels);
+        int odg = dg == null ? 0 : at(dg), odb = db == null ? 0 : at(db);
+        synchronized (arena) {
+            for (DeviceArena.Slot s : new DeviceArena.Slot[] {arena.normBackward, arena.normParamGrads}) {
+                normParams(s, L);
+                s.ip.set(NormKernels.X, ox);
+                s.ip.set(NormKernels.DY, ody);
+                s.ip.set(NormKernels.GAMMA, og);
+                s.ip.set(NormKernels.MEAN, om);
+                s.ip.set(NormKernels.RSTD, or);
+                s.ip.set(NormKernels.OUT, odx);
+                s.ip.set(NormKernels.DGAMMA, odg);
+                s.ip.set(NormKernels.DBETA, odb);
+                s.ip.set(NormKernels.CHANNELS, channels);
+            }
+            arena.launch1d(arena.normBackward, L[0]);
+            if (gamma != null) arena.launch1d(arena.normParamGrads, channels);
+        }
+        return new Tensor[] {dx, dg, db};
     }
 
     @Override public NormResult groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps) {
-        return fallback().groupNorm(x, groups, gamma, beta, eps);
+        return normForward(x, groupLayout(x.shape(), groups), gamma, beta, eps);
     }
 
     @Override public Tensor[] groupNormBackward(Tensor x, Tensor gradY, NormResult saved, int groups, Tensor gamma) {
-        return fallback().groupNormBackward(x, gradY, saved, groups, gamma);
+        return normBackward(x, gradY, saved, groupLayout(x.shape(), groups), gamma, x.dim(1));
     }
 
     @Override public NormResult layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
-        return fallback().layerNorm(x, gamma, beta, eps);
+        return normForward(x, layerLayout(x.shape()), gamma, beta, eps);
     }
 
     @Override public Tensor[] layerNormBackward(Tensor x, Tensor gradY, NormResult saved, Tensor gamma) {
-        return fallback().layerNormBackward(x, gradY, saved, gamma);
+        return normBackward(x, gradY, saved, layerLayout(x.shape()), gamma, x.dim(-1));
+    }
+
+    // ------------------------------------------------------------------ embedding rows
+
+    /** The indices as floats on the device: the op's input from the host, one upload. */
+    private int indexTensor(int[] indices) {
+        float[] f = new float[indices.length];
+        for (int i = 0; i < f.length; i++) f[i] = indices[i];
+        return at(Tensor.of(f, f.length));
+    }
+
+    private void gatherLaunch(DeviceArena.Slot s, int count, int cols, int rows, int idx, int src, int out, int work) {
+        synchronized (arena) {
+            s.ip.set(GatherKernels.COUNT, count);
+            s.ip.set(GatherKernels.COLS, cols);
+            s.ip.set(GatherKernels.ROWS, rows);
+            s.ip.set(GatherKernels.IDX, idx);
+            s.ip.set(GatherKernels.SRC, src);
+            s.ip.set(GatherKernels.OUT, out);
+            arena.launch1d(s, work);
+        }
+    }
+
+    @Override public Tensor indexSelect(Tensor table, int[] indices, int[] indexShape) {
+        int cols = table.dim(1);
+        Tensor out = newTensor(Shape.concat(indexShape, cols));
+        if (indices.length == 0 || cols == 0) return out;
+        int idx = indexTensor(indices), src = at(contig(table)), o = at(out);
+        gatherLaunch(arena.gather, indices.length, cols, table.dim(0), idx, src, o, out.numel());
+        return out;
+    }
+
+    @Override public Tensor indexAdd(Tensor grad, int[] indices, int rows) {
+        int cols = grad.dim(-1);
+        Tensor out = newTensor(rows, cols);
+        if (rows * cols == 0) return out;
+        if (indices.length == 0) {
+            arena.fill(at(out), rows * cols, 0f);
+            return out;
+        }
+        int idx = indexTensor(indices), src = at(contig(grad)), o = at(out);
+        gatherLaunch(arena.scatterAdd, indices.length, cols, rows, idx, src, o, out.numel());
+        return out;
+    }
+
+    /** The CPU backend, for the cases the kernels do not cover (empty reductions); counted. */
+    private CpuBackend fallback() {
+        arena.countFallback();
+        return cpu;
     }
 }
