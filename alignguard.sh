@@ -11,7 +11,7 @@ JAR="$ROOT/alignguard/target/alignguard.jar"
 stale=""
 if [ ! -f "$JAR" ]; then
   stale=yes
-elif [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{tensor,autograd,diffusion,alignguard}/pom.xml "$ROOT"/{tensor,autograd,diffusion,alignguard}/src/main \
+elif [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{tensor,autograd,diffusion,alignguard}/pom.xml "$ROOT"/{tensor,autograd,diffusion,alignguard}/src/main "$ROOT"/tensor/src/tornado \
         -newer "$JAR" -type f 2>/dev/null | head -n 1)" ]; then
   stale=yes
 fi

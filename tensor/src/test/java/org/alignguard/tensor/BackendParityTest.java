@@ -186,6 +186,18 @@ class BackendParityTest {
         same("index add with repeats", true, () -> Backends.get().indexAdd(randn(51, 2, 2, 6), new int[] {3, 1, 3, 9}, 10));
     }
 
+    @Test void optimizerStep() {
+        for (int part = 0; part < 3; part++) {
+            int which = part;
+            same("adamw " + which, true, () -> Backends.get().adamw(randn(52, 7, 300), randn(53, 7, 300), randn(54, 7, 300).mul(0.1f),
+                    positive(55, 7, 300).mul(0.01f), 0.9f, 0.999f, 1e-8f, 1e-3f / 0.1f, (float) Math.sqrt(0.001), 1f - 1e-3f * 0.01f)[which]);
+        }
+        needTornado();
+        List<Tensor> ts = List.of(randn(56, 3000), randn(57, 5, 7), randn(58, 1));
+        double e = cpu.sumOfSquares(ts), a = tornado.sumOfSquares(ts);
+        assertEquals(e, a, 1e-4 * e, "sum of squares");
+    }
+
     @Test void deviceResultsStayOnTheDeviceUntilRead() {
         needTornado();
         Backends.use(tornado);

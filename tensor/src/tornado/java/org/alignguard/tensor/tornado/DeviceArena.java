@@ -44,7 +44,7 @@ final class DeviceArena {
             this.name = name;
             this.graph = graph;
             this.ip = new IntArray(intParams);
-            this.fp = new FloatArray(4);
+            this.fp = new FloatArray(8);
             this.grid = grid;
         }
     }
@@ -57,7 +57,7 @@ final class DeviceArena {
     private final FloatArray[] stage = new FloatArray[STAGES.length];
     private final Slot[] upSlots = new Slot[STAGES.length];
     final Slot fill, elementwise, gemm, sum, max, softmax, softmaxBackward;
-    final Slot im2col, col2im, normForward, normBackward, normParamGrads, gather, scatterAdd;
+    final Slot im2col, col2im, normForward, normBackward, normParamGrads, gather, scatterAdd, adamw, sumSquares;
     private final TornadoExecutionPlan plan;
     private final String deviceName;
     private final TreeMap<Integer, Integer> free = new TreeMap<>();   // offset -> length
@@ -96,6 +96,8 @@ final class DeviceArena {
         normParamGrads = kernel("normParamGrads", NormKernels::paramGrads, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         gather = kernel("gatherRows", GatherKernels::gather, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         scatterAdd = kernel("scatterAddRows", GatherKernels::scatterAdd, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        adamw = kernel("adamw", OptimizerKernels::adamw, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        sumSquares = kernel("sumSquares", OptimizerKernels::sumSquares, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withGridScheduler(grids);
         deviceName = "OpenCL " + plan.getDevice(0).toString().trim();

@@ -249,8 +249,8 @@ public final class TornadoBackend implements Backend {
                 ip.set(GemmKernel.A_BATCH + d, real ? sa[d - lead] : 0);
                 ip.set(GemmKernel.B_BATCH + d, real ? sb[d - lead] : 0);
             }
-            int t = GemmKernel.TILE;
-            arena.launch3d(arena.gemm, (n + t - 1) / t * t, (m + t - 1) / t * t, batch, t, t);
+            int blk = GemmKernel.BLOCK, t = GemmKernel.THREADS;
+            arena.launch3d(arena.gemm, (n + blk - 1) / blk * t, (m + blk - 1) / blk * t, batch, t, t);
         }
     }
 
@@ -463,6 +463,47 @@ public final class TornadoBackend implements Backend {
         int idx = indexTensor(indices), src = at(contig(grad)), o = at(out);
         gatherLaunch(arena.scatterAdd, indices.length, cols, rows, idx, src, o, out.numel());
         return out;
+    }
+
+    // ------------------------------------------------------------------ optimizer
+
+    @Override public Tensor[] adamw(Tensor w, Tensor g, Tensor m, Tensor v, float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay) {
+        int[] shape = w.shape();
+        int n = w.numel();
+        Tensor wo = newTensor(shape), mo = newTensor(shape), vo = newTensor(shape);
+        int[] off = {at(contig(w)), at(contig(g)), at(contig(m)), at(contig(v)), at(wo), at(mo), at(vo)};
+        synchronized (arena) {
+            DeviceArena.Slot s = arena.adamw;
+            s.ip.set(OptimizerKernels.N, n);
+            for (int i = 0; i < off.length; i++) s.ip.set(OptimizerKernels.W + i, off[i]);
+            float[] f = {beta1, beta2, eps, stepSize, bc2Sqrt, decay};
+            for (int i = 0; i < f.length; i++) s.fp.set(i, f[i]);
+            arena.launch1d(s, n);
+        }
+        return new Tensor[] {wo, mo, vo};
+    }
+
+    /** Partial sums of squares of every tensor into one device buffer, then one download for all of them. */
+    @Override public double sumOfSquares(List<Tensor> tensors) {
+        int C = OptimizerKernels.CHUNK, total = 0;
+        for (Tensor t : tensors) total += (t.numel() + C - 1) / C;
+        if (total == 0) return 0;
+        Tensor partial = newTensor(total);
+        int at = 0;
+        for (Tensor t : tensors) {
+            int n = t.numel(), chunks = (n + C - 1) / C, in = at(contig(t)), out = at(partial) + at;
+            synchronized (arena) {
+                DeviceArena.Slot s = arena.sumSquares;
+                s.ip.set(OptimizerKernels.N, n);
+                s.ip.set(OptimizerKernels.W, in);
+                s.ip.set(OptimizerKernels.W_OUT, out);
+                arena.launch1d(s, chunks);
+            }
+            at += chunks;
+        }
+        double sq = 0;
+        for (float x : partial.toArray()) sq += x;
+        return sq;
     }
 
     /** The CPU backend, for the cases the kernels do not cover (empty reductions); counted. */
