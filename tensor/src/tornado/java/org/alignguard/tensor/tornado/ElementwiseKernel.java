@@ -15,8 +15,10 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *   arena ──► b[view B] ─┘   (or b = fp[0] when B is a host scalar)
  * </pre>
  * A view is an offset into the arena plus one stride per dim; all three views share the output's
- * shape, padded on the left to {@link #DIMS} dims (a broadcast dim has stride 0). Work-item i turns
- * its row-major index into coordinates and each view into an arena index. One kernel with an op code
+ * shape, padded on the left to {@link #DIMS} dims (a broadcast dim has stride 0); the host first merges
+ * dims that are laid out back to back in all three views, so that a contiguous op is one dim and the
+ * index arithmetic (a division per dim) stays short. Work-item i turns its row-major index into
+ * coordinates and each view into an arena index. One kernel with an op code
  * instead of one per op: TornadoVM compiles it once, and the branch is uniform across work-items.
  * The formulas are those of {@code UnaryOp.apply} and {@code BinaryOp.apply}, in float.
  */
@@ -26,7 +28,7 @@ final class ElementwiseKernel {
     static final int DIMS = 8;
     // Integer parameters (IntArray ip):
     static final int N = 0, OP = 1, SHAPE = 2, OUT = SHAPE + DIMS, A = OUT + 1 + DIMS, B = A + 1 + DIMS;
-    static final int B_SCALAR = B + 1 + DIMS, A_SCALAR = B_SCALAR + 1, PARAMS = A_SCALAR + 1;
+    static final int B_SCALAR = B + 1 + DIMS, A_SCALAR = B_SCALAR + 1, NDIM = A_SCALAR + 1, PARAMS = NDIM + 1;
     // Op codes: unary ops by UnaryOp ordinal, binary ops at BINARY + BinaryOp ordinal.
     static final int BINARY = 100, COPY = 200;
 
@@ -35,7 +37,7 @@ final class ElementwiseKernel {
         if (i < ip.get(N)) {
             int rem = i;
             int oo = ip.get(OUT), oa = ip.get(A), ob = ip.get(B);
-            for (int d = DIMS - 1; d >= 0; d--) {
+            for (int d = DIMS - 1; d >= DIMS - ip.get(NDIM); d--) {   // only the dims left after merging (usually 1 or 2)
                 int size = ip.get(SHAPE + d);
                 int c = rem % size;
                 rem = rem / size;

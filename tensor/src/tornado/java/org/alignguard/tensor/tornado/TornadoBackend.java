@@ -84,18 +84,44 @@ public final class TornadoBackend implements Backend {
         int[] shape = out.shape();
         int n = Shape.numel(shape), D = ElementwiseKernel.DIMS;
         if (n == 0) return;
-        if (shape.length > D) throw new IllegalArgumentException("tornado: tensors of rank " + shape.length + " > " + D);
         boolean aScalar = hostScalar(a) && b != null, bScalar = b != null && hostScalar(b);
         int oa = aScalar ? 0 : at(a), ob = b == null || bScalar ? 0 : at(b), oo = at(out);
+        int[][] st = {broadcastStrides(out, shape), aScalar ? new int[shape.length] : broadcastStrides(a, shape),
+                b == null || bScalar ? new int[shape.length] : broadcastStrides(b, shape)};
+        // Merge dims that are back to back in all three views; size-1 dims never move an index.
+        int[] ms = new int[shape.length];
+        int[][] mst = new int[3][shape.length];
+        int nd = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) continue;
+            boolean merge = nd > 0;
+            for (int v = 0; v < 3 && merge; v++) merge = mst[v][nd - 1] == st[v][d] * shape[d];
+            if (merge) {
+                ms[nd - 1] *= shape[d];
+                for (int v = 0; v < 3; v++) mst[v][nd - 1] = st[v][d];
+            } else {
+                ms[nd] = shape[d];
+                for (int v = 0; v < 3; v++) mst[v][nd] = st[v][d];
+                nd++;
+            }
+        }
+        if (nd > D) throw new IllegalArgumentException("tornado: element-wise op over more than " + D + " dims that cannot be merged");
         synchronized (arena) {
             IntArray ip = arena.elementwise.ip;
             ip.set(ElementwiseKernel.N, n);
             ip.set(ElementwiseKernel.OP, op);
-            int lead = D - shape.length;
-            for (int d = 0; d < D; d++) ip.set(ElementwiseKernel.SHAPE + d, d < lead ? 1 : shape[d - lead]);
-            view(ip, ElementwiseKernel.OUT, oo, out, shape);
-            view(ip, ElementwiseKernel.A, oa, aScalar ? null : a, shape);
-            view(ip, ElementwiseKernel.B, ob, b == null || bScalar ? null : b, shape);
+            ip.set(ElementwiseKernel.NDIM, nd);
+            ip.set(ElementwiseKernel.OUT, oo);
+            ip.set(ElementwiseKernel.A, oa);
+            ip.set(ElementwiseKernel.B, ob);
+            int lead = D - nd;
+            for (int d = 0; d < D; d++) {
+                boolean real = d >= lead;
+                ip.set(ElementwiseKernel.SHAPE + d, real ? ms[d - lead] : 1);
+                ip.set(ElementwiseKernel.OUT + 1 + d, real ? mst[0][d - lead] : 0);
+                ip.set(ElementwiseKernel.A + 1 + d, real ? mst[1][d - lead] : 0);
+                ip.set(ElementwiseKernel.B + 1 + d, real ? mst[2][d - lead] : 0);
+            }
             ip.set(ElementwiseKernel.A_SCALAR, aScalar ? 1 : 0);
             ip.set(ElementwiseKernel.B_SCALAR, bScalar ? 1 : 0);
             if (aScalar) arena.elementwise.fp.set(1, a.item());
@@ -104,18 +130,14 @@ public final class TornadoBackend implements Backend {
         }
     }
 
-    /** Writes offset and strides of {@code t} broadcast to {@code shape} (padded left to DIMS); null: all zero. */
-    private static void view(IntArray ip, int slot, int offset, Tensor t, int[] shape) {
-        int D = ElementwiseKernel.DIMS, lead = D - shape.length;
-        ip.set(slot, offset);
-        for (int d = 0; d < D; d++) {
-            int stride = 0;
-            if (t != null && d >= lead) {
-                int td = d - lead - (shape.length - t.ndim());
-                if (td >= 0 && t.dim(td) != 1) stride = t.stride(td);
-            }
-            ip.set(slot + 1 + d, stride);
+    /** The strides of {@code t} broadcast to {@code shape}: 0 along dims it lacks or has as 1. */
+    private static int[] broadcastStrides(Tensor t, int[] shape) {
+        int[] s = new int[shape.length];
+        for (int d = 0; d < shape.length; d++) {
+            int td = d - (shape.length - t.ndim());
+            if (td >= 0 && t.dim(td) != 1) s[d] = t.stride(td);
         }
+        return s;
     }
 
     @Override public Tensor contiguous(Tensor a) {
