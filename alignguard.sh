@@ -11,7 +11,7 @@ JAR="$ROOT/alignguard/target/alignguard.jar"
 stale=""
 if [ ! -f "$JAR" ]; then
   stale=yes
-elif [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{tensor,autograd,diffusion,alignguard}/pom.xml "$ROOT"/{tensor,autograd,diffusion,alignguard}/src/main \
+elif [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{tensor,autograd,diffusion,alignguard}/pom.xml "$ROOT"/{tensor,autograd,diffusion,alignguard}/src/main "$ROOT"/tensor/src/tornado \
         -newer "$JAR" -type f 2>/dev/null | head -n 1)" ]; then
   stale=yes
 fi
@@ -31,9 +31,26 @@ if [ -n "$stale" ]; then
 fi
 
 export ALIGNGUARD_HOME="$ROOT"
+# The TornadoVM backend (--backend tornado, README "GPU (TornadoVM)") runs with the SDK's argfile,
+# which puts TornadoVM and its Graal compiler on the module path.
+TORNADO_OPTS=""
+want_tornado=""
+prev=""
+for a in "$@"; do
+  { [ "$a" = "--backend=tornado" ] || { [ "$prev" = "--backend" ] && [ "$a" = "tornado" ]; }; } && want_tornado=yes
+  prev="$a"
+done
+case " ${ALIGNGUARD_JAVA_OPTS:-} " in *" -Dalignguard.backend=tornado "*) want_tornado=yes ;; esac
+if [ -n "$want_tornado" ]; then
+  if [ -z "${TORNADOVM_HOME:-}" ] || [ ! -f "$TORNADOVM_HOME/tornado-argfile" ]; then
+    echo "alignguard: --backend tornado: set TORNADOVM_HOME to a TornadoVM SDK (with tornado-argfile) and rebuild; see README, \"GPU (TornadoVM)\"" >&2
+    exit 2
+  fi
+  TORNADO_OPTS="@$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False"
+fi
 # Parallel GC with a large young generation: training allocates many short-lived activation
 # arrays, and G1 spends a quarter of the step on them (docs/PERFORMANCE.md, "garbage collector").
 # ALIGNGUARD_GC_OPTS replaces these flags (for example with -XX:+UseG1GC to compare).
 GC_OPTS="${ALIGNGUARD_GC_OPTS:--XX:+UseParallelGC -Xms2g -Xmx8g -Xmn1500m}"
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  $GC_OPTS ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"
+  $GC_OPTS $TORNADO_OPTS ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -19,6 +19,11 @@ public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
 
+    @Option(names = "--backend", scope = CommandLine.ScopeType.INHERIT, paramLabel = "cpu|tornado",
+            description = "Tensor backend: cpu (default) or tornado (GPU through TornadoVM: needs a build with TORNADOVM_HOME set, "
+                    + "and the SDK's argfile, which ./alignguard.sh adds). Same as -Dalignguard.backend=...")
+    String backend;
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
@@ -33,6 +38,12 @@ public final class Main {
             if (verbose) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("alignguard " + cmd.getCommandName() + ": " + oneLine(ex));
             return ex instanceof UserError ue ? ue.exitCode : 1;
+        });
+        cl.setExecutionStrategy(parsed -> {
+            String err = BackendChoice.apply(parsed);
+            if (err == null) return new CommandLine.RunLast().execute(parsed);
+            cl.getErr().println("alignguard: " + err);
+            return 2;
         });
         return cl.execute(args);
     }

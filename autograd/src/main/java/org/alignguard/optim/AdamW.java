@@ -3,6 +3,7 @@ package org.alignguard.optim;
 import java.util.HashMap;
 import java.util.Map;
 import org.alignguard.autograd.Variable;
+import org.alignguard.tensor.Backends;
 import org.alignguard.tensor.Tensor;
 
 /**
@@ -13,11 +14,12 @@ import org.alignguard.tensor.Tensor;
  *   m ← β1·m + (1−β1)·g,   v ← β2·v + (1−β2)·g²
  *   θ ← θ − lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps)
  * </pre>
- * The moments are kept as plain float arrays and updated in place.
+ * The moments are tensors and the update is the backend's {@link org.alignguard.tensor.Backend#adamw}:
+ * a device backend keeps parameters and moments on the device.
  */
 public final class AdamW extends Optimizer {
     private final float beta1, beta2, eps, weightDecay;
-    private final Map<String, float[]> m = new HashMap<>(), v = new HashMap<>();
+    private final Map<String, Tensor> m = new HashMap<>(), v = new HashMap<>();
 
     public AdamW(Map<String, Variable> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
         super(params, lr);
@@ -33,26 +35,22 @@ public final class AdamW extends Optimizer {
     }
 
     @Override protected void update(String name, Variable p, Tensor grad) {
-        Tensor data = p.data().contiguous();
-        float[] w = data.toArray(), g = grad.toArray();
-        float[] mt = m.computeIfAbsent(name, k -> new float[w.length]);
-        float[] vt = v.computeIfAbsent(name, k -> new float[w.length]);
+        int[] shape = p.shape();
+        Tensor mt = m.computeIfAbsent(name, k -> Tensor.zeros(shape));
+        Tensor vt = v.computeIfAbsent(name, k -> Tensor.zeros(shape));
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr / bc1), bc2Sqrt = (float) Math.sqrt(bc2);
         float decay = 1f - lr * weightDecay;
-        for (int i = 0; i < w.length; i++) {
-            mt[i] = beta1 * mt[i] + (1 - beta1) * g[i];
-            vt[i] = beta2 * vt[i] + (1 - beta2) * g[i] * g[i];
-            float denom = (float) Math.sqrt(vt[i]) / bc2Sqrt + eps;
-            w[i] = w[i] * decay - stepSize * mt[i] / denom;
-        }
-        p.setData(Tensor.of(w, p.shape()));
+        Tensor[] r = Backends.get().adamw(p.data(), grad, mt, vt, beta1, beta2, eps, stepSize, bc2Sqrt, decay);
+        m.put(name, r[1]);
+        v.put(name, r[2]);
+        p.setData(r[0]);
     }
 
     @Override public Map<String, Tensor> stateDict() {
         Map<String, Tensor> s = new HashMap<>();
-        m.forEach((n, a) -> s.put("exp_avg." + n, Tensor.of(a.clone(), params.get(n).shape())));
-        v.forEach((n, a) -> s.put("exp_avg_sq." + n, Tensor.of(a.clone(), params.get(n).shape())));
+        m.forEach((n, a) -> s.put("exp_avg." + n, Tensor.of(a.toArray(), params.get(n).shape())));
+        v.forEach((n, a) -> s.put("exp_avg_sq." + n, Tensor.of(a.toArray(), params.get(n).shape())));
         s.put("step", Tensor.scalar(step));
         return s;
     }
@@ -62,8 +60,8 @@ public final class AdamW extends Optimizer {
         v.clear();
         for (String n : params.keySet()) {
             Tensor a = state.get("exp_avg." + n), b = state.get("exp_avg_sq." + n);
-            if (a != null) m.put(n, a.toArray());
-            if (b != null) v.put(n, b.toArray());
+            if (a != null) m.put(n, Tensor.of(a.toArray(), params.get(n).shape()));
+            if (b != null) v.put(n, Tensor.of(b.toArray(), params.get(n).shape()));
         }
         Tensor s = state.get("step");
         step = s == null ? 0 : (long) s.item();

@@ -54,11 +54,9 @@ public abstract class Optimizer {
      * {@code torch.nn.utils.clip_grad_norm_}); returns the norm before clipping.
      */
     public static float clipGradNorm(List<Variable> params, float maxNorm) {
-        double sq = 0;
-        for (Variable p : params) {
-            if (p.grad() == null) continue;
-            for (float g : p.grad().toArray()) sq += (double) g * g;
-        }
+        List<Tensor> grads = new ArrayList<>();
+        for (Variable p : params) if (p.grad() != null) grads.add(p.grad());
+        double sq = org.alignguard.tensor.Backends.get().sumOfSquares(grads);   // on the device with a device backend
         float norm = (float) Math.sqrt(sq);
         float coef = maxNorm / (norm + 1e-6f);
         if (coef < 1f)

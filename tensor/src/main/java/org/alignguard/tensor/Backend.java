@@ -88,6 +88,44 @@ public interface Backend {
     /** Backward of layer norm: gradients for x, gamma and beta. */
     Tensor[] layerNormBackward(Tensor x, Tensor gradY, NormResult saved, Tensor gamma);
 
-    /** Output of a normalization plus the statistics its backward needs. */
-    record NormResult(Tensor y, float[] mean, float[] rstd) {}
+    /**
+     * One AdamW step (Loshchilov and Hutter 2019, Algorithm 2) of parameter {@code w} with gradient
+     * {@code g} and moments {@code m}, {@code v}, all the same shape; returns {w, m, v} updated.
+     * {@code stepSize} is lr / (1 − β1^t), {@code bc2Sqrt} is sqrt(1 − β2^t), {@code decay} is
+     * 1 − lr·λ. The default is the host loop the optimizer always ran; a device backend keeps the
+     * parameters and moments on the device instead.
+     */
+    default Tensor[] adamw(Tensor w, Tensor g, Tensor m, Tensor v, float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay) {
+        float[] wt = w.toArray(), gt = g.toArray(), mt = m.toArray(), vt = v.toArray();
+        for (int i = 0; i < wt.length; i++) {
+            mt[i] = beta1 * mt[i] + (1 - beta1) * gt[i];
+            vt[i] = beta2 * vt[i] + (1 - beta2) * gt[i] * gt[i];
+            float denom = (float) Math.sqrt(vt[i]) / bc2Sqrt + eps;
+            wt[i] = wt[i] * decay - stepSize * mt[i] / denom;
+        }
+        int[] s = w.shape();
+        return new Tensor[] {Tensor.of(wt, s), Tensor.of(mt, s), Tensor.of(vt, s)};
+    }
+
+    /**
+     * Σ x² over all elements of all the tensors (for gradient clipping). The default adds in double on
+     * the host; a device backend squares and sums on the device and copies one number per tensor.
+     */
+    default double sumOfSquares(List<Tensor> tensors) {
+        double sq = 0;
+        for (Tensor t : tensors)
+            for (float x : t.toArray()) sq += (double) x * x;
+        return sq;
+    }
+
+    /** Launch and host<->device transfer counts of a device backend; the CPU backend has none. */
+    default DeviceStats stats() {
+        return DeviceStats.NONE;
+    }
+
+    /**
+     * Output of a normalization plus the statistics its backward needs, one per row: tensors, so that a
+     * device backend keeps them on the device.
+     */
+    record NormResult(Tensor y, Tensor mean, Tensor rstd) {}
 }

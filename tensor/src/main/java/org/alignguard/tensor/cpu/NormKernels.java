@@ -67,14 +67,14 @@ final class NormKernels {
                 for (int j = 0; j < L.spatial; j++, q++) y[q] = xs[q] * scale + shift;
             }
         });
-        return new NormResult(yT, mean, rstd);
+        return new NormResult(yT, Tensor.of(mean, L.rows), Tensor.of(rstd, L.rows));
     }
 
     /** Returns {dx, dgamma, dbeta}; the last two are null without affine parameters. */
     static Tensor[] backward(Tensor x, Tensor gradY, NormResult saved, Layout L, Tensor gamma, boolean affine, int channels) {
         float[] xs = Host.read(x), dy = Host.read(gradY);
         float[] g = gamma == null ? null : Host.read(gamma);
-        float[] mean = saved.mean(), rstd = saved.rstd();
+        float[] mean = Host.read(saved.mean()), rstd = Host.read(saved.rstd());
         Tensor dxT = Tensor.zeros(x.shape());
         float[] dx = dxT.data();
         // Per (row, channel) sums of dy and dy·x̂, from which dγ and dβ follow.

@@ -1,0 +1,250 @@
+package org.alignguard.tensor.tornado;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.TreeMap;
+import org.alignguard.tensor.BackendUnavailableException;
+import org.alignguard.tensor.DeviceStats;
+import uk.ac.manchester.tornado.api.DataRange;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid3D;
+import uk.ac.manchester.tornado.api.common.TornadoFunctions.Task4;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * All device memory of the backend: one large float buffer (the arena) that lives on the device for
+ * the whole run, a first-fit allocator over it, and the compiled kernels.
+ *
+ * <p>Why one arena: TornadoVM keeps an object on the device between task graphs when one graph
+ * persists it and the others consume it, and it compiles a task graph once. So every kernel is one
+ * task graph, compiled on first use, that takes the arena plus a small parameter array (offsets,
+ * sizes, strides, op code) copied at each launch. A tensor is a region of the arena; ops never move
+ * tensor data across the bus. Only {@link #upload} and {@link #download} do, and they are counted.
+ */
+final class DeviceArena {
+    /** One compiled kernel: its graph in the plan, its parameter arrays and its launch grid. */
+    static final class Slot {
+        final String name;
+        final int graph;
+        final IntArray ip;
+        final FloatArray fp;
+        final WorkerGrid grid;
+
+        Slot(String name, int graph, int intParams, WorkerGrid grid) {
+            this.name = name;
+            this.graph = graph;
+            this.ip = new IntArray(intParams);
+            this.fp = new FloatArray(8);
+            this.grid = grid;
+        }
+    }
+
+    private static final int ALIGN = 16;                      // floats: 64-byte aligned regions
+    private static final int[] STAGES = {1 << 10, 1 << 14, 1 << 18, 1 << 22};
+
+    final int capacity;
+    private final FloatArray mem;
+    private final FloatArray[] stage = new FloatArray[STAGES.length];
+    private final Slot[] upSlots = new Slot[STAGES.length];
+    final Slot fill, elementwise, gemm, sum, max, softmax, softmaxBackward;
+    final Slot im2col, col2im, normForward, normBackward, normParamGrads, gather, scatterAdd, adamw, sumSquares;
+    private final TornadoExecutionPlan plan;
+    private final String deviceName;
+    private final TreeMap<Integer, Integer> free = new TreeMap<>();   // offset -> length
+    private TornadoExecutionResult last;
+    private long launches, uploads, uploadBytes, downloads, downloadBytes, transferNanos, fallbacks;
+
+    DeviceArena(int capacityFloats) {
+        capacity = capacityFloats;
+        mem = new FloatArray(capacity);
+        free.put(0, capacity);
+        KernelContext ctx = new KernelContext();
+        GridScheduler grids = new GridScheduler();
+        java.util.List<ImmutableTaskGraph> graphs = new java.util.ArrayList<>();
+        graphs.add(new TaskGraph("arena").transferToDevice(DataTransferMode.FIRST_EXECUTION, mem)
+                .task("t", ArenaKernels::touch, mem).persistOnDevice(mem).snapshot());
+        for (int s = 0; s < STAGES.length; s++) {
+            stage[s] = new FloatArray(STAGES[s]);
+            Slot slot = new Slot("up" + s, graphs.size(), ArenaKernels.PARAMS, new WorkerGrid1D(1));
+            graphs.add(new TaskGraph(slot.name).consumeFromDevice("arena", mem)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, stage[s], slot.ip)
+                    .task("k", ArenaKernels::copyIn, ctx, stage[s], mem, slot.ip).persistOnDevice(mem).snapshot());
+            grids.addWorkerGrid(slot.name + ".k", slot.grid);
+            upSlots[s] = slot;
+        }
+        fill = kernel("fill", ArenaKernels::fill, ArenaKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        elementwise = kernel("ew", ElementwiseKernel::run, ElementwiseKernel.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        gemm = kernel("gemm", GemmKernel::run, GemmKernel.PARAMS, new WorkerGrid3D(16, 16, 1), ctx, graphs, grids);
+        sum = kernel("sum", RowKernels::sumRows, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        max = kernel("max", RowKernels::maxRows, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        softmax = kernel("softmax", RowKernels::softmax, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        softmaxBackward = kernel("softmaxBackward", RowKernels::softmaxBackward, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        im2col = kernel("im2col", ConvKernels::im2col, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        col2im = kernel("col2im", ConvKernels::col2im, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        normForward = kernel("normForward", NormKernels::forward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        normBackward = kernel("normBackward", NormKernels::backward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        normParamGrads = kernel("normParamGrads", NormKernels::paramGrads, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        gather = kernel("gatherRows", GatherKernels::gather, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        scatterAdd = kernel("scatterAddRows", GatherKernels::scatterAdd, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        adamw = kernel("adamw", OptimizerKernels::adamw, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        sumSquares = kernel("sumSquares", OptimizerKernels::sumSquares, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
+        plan.withGridScheduler(grids);
+        deviceName = "OpenCL " + plan.getDevice(0).toString().trim();
+        last = plan.withGraph(0).execute();   // puts the arena on the device, once
+        for (int st = 0; st < STAGES.length; st++) upload(new float[1], 0, 1, 0, st);   // compile the copies now, not inside a timed upload
+        uploads = uploadBytes = transferNanos = 0;
+    }
+
+    private Slot kernel(String name, Task4<KernelContext, FloatArray, IntArray, FloatArray> fn, int params, WorkerGrid grid,
+                        KernelContext ctx, java.util.List<ImmutableTaskGraph> graphs, GridScheduler grids) {
+        Slot slot = new Slot(name, graphs.size(), params, grid);
+        graphs.add(new TaskGraph(name).consumeFromDevice("arena", mem)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, slot.ip, slot.fp)
+                .task("k", fn, ctx, mem, slot.ip, slot.fp).persistOnDevice(mem).snapshot());
+        grids.addWorkerGrid(name + ".k", grid);
+        return slot;
+    }
+
+    String deviceName() {
+        return deviceName;
+    }
+
+    // ------------------------------------------------------------------ allocation
+
+    /** A region of {@code n} floats; frees garbage first when the arena is full. */
+    synchronized int allocate(int n) {
+        int size = Math.max(ALIGN, (n + ALIGN - 1) / ALIGN * ALIGN);
+        for (int attempt = 0; ; attempt++) {
+            for (Map.Entry<Integer, Integer> e : free.entrySet()) {
+                if (e.getValue() >= size) {
+                    int off = e.getKey(), len = e.getValue();
+                    free.remove(off);
+                    if (len > size) free.put(off + size, len - size);
+                    return off;
+                }
+            }
+            if (attempt == 50)
+                throw new IllegalStateException("device arena full: " + n + " floats wanted, " + capacity / (1 << 18)
+                        + " MB in all; raise -Dalignguard.tornado.arenaMB");
+            // Regions of unreachable tensors come back through a Cleaner once the GC has seen them.
+            try {
+                wait(20);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            System.gc();
+        }
+    }
+
+    synchronized void release(int off, int n) {
+        int size = Math.max(ALIGN, (n + ALIGN - 1) / ALIGN * ALIGN);
+        Map.Entry<Integer, Integer> before = free.floorEntry(off), after = free.ceilingEntry(off);
+        if (after != null && off + size == after.getKey()) {
+            size += after.getValue();
+            free.remove(after.getKey());
+        }
+        if (before != null && before.getKey() + before.getValue() == off) {
+            off = before.getKey();
+            size += before.getValue();
+        }
+        free.put(off, size);
+        notifyAll();
+    }
+
+    // ------------------------------------------------------------------ launches and transfers
+
+    /** Runs a kernel whose parameters the caller has set, over a 1-D grid of {@code n} work-items. */
+    synchronized void launch1d(Slot s, int n) {
+        if (n == 0) return;
+        s.grid.setGlobalWork(n, 1, 1);
+        s.grid.setLocalWorkToNull();
+        run(s);
+    }
+
+    /** Runs a kernel over a 3-D grid with a fixed work-group size. */
+    synchronized void launch3d(Slot s, int x, int y, int z, int lx, int ly) {
+        s.grid.setGlobalWork(x, y, z);
+        s.grid.setLocalWork(lx, ly, 1);
+        run(s);
+    }
+
+    private void run(Slot s) {
+        last = plan.withGraph(s.graph).execute();
+        launches++;
+    }
+
+    /** Sets arena[off, off+n) to {@code value} on the device. */
+    synchronized void fill(int off, int n, float value) {
+        fill.ip.set(ArenaKernels.N, n);
+        fill.ip.set(ArenaKernels.OFF, off);
+        fill.fp.set(0, value);
+        launch1d(fill, n);
+    }
+
+    /** Copies src[from, from+n) to arena[off, off+n): one host-to-device transfer (per staging chunk). */
+    synchronized void upload(float[] src, int from, int n, int off) {
+        upload(src, from, n, off, -1);
+    }
+
+    /** {@code stageIndex} -1: the smallest staging buffer that fits (or the largest, in chunks). */
+    private void upload(float[] src, int from, int n, int off, int stageIndex) {
+        long t0 = System.nanoTime();
+        for (int done = 0; done < n; ) {
+            int s = 0;
+            while (s < STAGES.length - 1 && STAGES[s] < n - done) s++;
+            if (stageIndex >= 0) s = stageIndex;
+            int chunk = Math.min(STAGES[s], n - done);
+            MemorySegment.copy(src, from + done, stage[s].getSegment(), ValueLayout.JAVA_FLOAT, 0, chunk);
+            Slot slot = upSlots[s];
+            slot.ip.set(ArenaKernels.N, chunk);
+            slot.ip.set(ArenaKernels.OFF, off + done);
+            slot.grid.setGlobalWork(chunk, 1, 1);
+            slot.grid.setLocalWorkToNull();
+            last = plan.withGraph(slot.graph).execute();
+            done += chunk;
+        }
+        uploads++;
+        uploadBytes += 4L * n;
+        transferNanos += System.nanoTime() - t0;
+    }
+
+    /** Copies arena[off, off+n) to dst[0, n): one device-to-host transfer of just that range. */
+    synchronized void download(int off, int n, float[] dst) {
+        if (n == 0) return;
+        long t0 = System.nanoTime();
+        last.transferToHost(new DataRange(mem).withOffset(off).withSize(n));
+        MemorySegment.copy(mem.getSegment(), ValueLayout.JAVA_FLOAT, 4L * off, dst, 0, n);
+        downloads++;
+        downloadBytes += 4L * n;
+        transferNanos += System.nanoTime() - t0;
+    }
+
+    synchronized void countFallback() {
+        fallbacks++;
+    }
+
+    synchronized DeviceStats stats() {
+        return new DeviceStats(deviceName, launches, uploads, uploadBytes, downloads, downloadBytes, transferNanos, fallbacks);
+    }
+
+    /** Starts TornadoVM, or says in one line why it cannot. */
+    static DeviceArena open(int capacityFloats) {
+        try {
+            return new DeviceArena(capacityFloats);
+        } catch (RuntimeException | LinkageError e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new BackendUnavailableException("backend 'tornado': TornadoVM could not start on an OpenCL device (" + why + ")");
+        }
+    }
+}
