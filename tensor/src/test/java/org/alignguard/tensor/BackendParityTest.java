@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.function.Supplier;
+import org.alignguard.tensor.Backend.NormResult;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -196,6 +197,33 @@ class BackendParityTest {
         List<Tensor> ts = List.of(randn(56, 3000), randn(57, 5, 7), randn(58, 1));
         double e = cpu.sumOfSquares(ts), a = tornado.sumOfSquares(ts);
         assertEquals(e, a, 1e-4 * e, "sum of squares");
+    }
+
+    /** The kernels an op always runs back to back are one task graph: one launch per op. */
+    @Test void convolutionAddmmAndNormBackwardAreOneLaunchEach() {
+        needTornado();
+        Backends.use(tornado);
+        try {
+            Tensor x = randn(60, 2, 3, 9, 9), w = randn(61, 5, 3, 3, 3), bias = randn(62, 5), gy = randn(63, 2, 5, 9, 9);
+            Tensor c = randn(64, 33), a = randn(65, 40, 70), b = randn(66, 70, 33), gamma = randn(67, 3), beta = randn(68, 3);
+            NormResult saved = tornado.groupNorm(x, 3, gamma, beta, 1e-5f);
+            assertEquals(1, launches(() -> x.conv2d(w, bias, 1, 1)), "conv2d with bias: copy, im2col, GEMM");
+            assertEquals(1, launches(() -> x.conv2d(w, null, 2, 0)), "conv2d: im2col, GEMM");
+            assertEquals(1, launches(() -> tornado.conv2dGradInput(gy, w, new int[] {2, 3, 9, 9}, 1, 1)), "grad input: GEMM, col2im");
+            assertEquals(1, launches(() -> tornado.conv2dGradWeight(gy, x, new int[] {5, 3, 3, 3}, 1, 1)), "grad weight: copy, im2col, copy, GEMM");
+            assertEquals(1, launches(() -> Tensor.addmm(c, a, b)), "addmm: copy, GEMM");
+            assertEquals(1, launches(() -> tornado.groupNormBackward(x, x, saved, 3, gamma)[0]), "norm backward: dx, dγ and dβ");
+        } finally {
+            Backends.use(cpu);
+        }
+    }
+
+    /** Kernel launches of {@code f}, its inputs already on the device. */
+    private static long launches(Supplier<Tensor> f) {
+        f.get();                                          // uploads the host inputs, once
+        long before = tornado.stats().launches();
+        f.get();
+        return tornado.stats().launches() - before;
     }
 
     @Test void deviceResultsStayOnTheDeviceUntilRead() {

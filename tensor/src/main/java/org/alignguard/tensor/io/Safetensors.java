@@ -14,11 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.alignguard.tensor.Tensor;
 
@@ -390,35 +385,13 @@ public final class Safetensors {
         });
         byte[] header = headerBytes(sorted, metadata == null ? Map.of() : metadata, dtype);
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
-        FileChannel ch = null;
-        for (int attempt = 0; ch == null; attempt++) { // a fresh name, created with the usual permissions
-            tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 10) throw e;
-            }
-        }
-        boolean moved = false;
-        try {
-            try (FileChannel out = ch) {
+        AtomicWrite.write(file, tmp -> {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 writeFully(out, ByteBuffer.wrap(header));
                 for (Tensor t : sorted.values()) writeData(out, t, dtype);
-                out.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-            syncDirectory(dir);
-        } finally {
-            if (!moved) Files.deleteIfExists(tmp);
-        }
+        });
+        syncDirectory(file.toAbsolutePath().getParent());
     }
 
     /** The 8-byte length followed by the JSON header, padded with spaces to a multiple of 8. */

@@ -49,6 +49,29 @@ final class DeviceArena {
         }
     }
 
+    /**
+     * Several kernels in one task graph, run by one launch: the kernels an op always runs back to back
+     * (a convolution's im2col and GEMM, say), as GPULlama3.java groups a layer's kernels. Each task has
+     * its own parameter arrays and grid; the tasks run in order, each seeing the arena as the last
+     * one left it.
+     */
+    static final class Group {
+        final int graph;
+        final Slot[] task;
+
+        Group(int graph, Slot[] task) {
+            this.graph = graph;
+            this.task = task;
+        }
+    }
+
+    /** One task of a group: its kernel, the size of its integer parameters, a 3-D grid (GEMM) or 1-D. */
+    private record Step(String name, Task4<KernelContext, FloatArray, IntArray, FloatArray> fn, int params, boolean gemm) {}
+
+    private static Step ew() { return new Step("ew", ElementwiseKernel::run, ElementwiseKernel.PARAMS, false); }
+    private static Step gemmStep() { return new Step("gemm", GemmKernel::run, GemmKernel.PARAMS, true); }
+    private static Step im2colStep() { return new Step("im2col", ConvKernels::im2col, ConvKernels.PARAMS, false); }
+
     private static final int ALIGN = 16;                      // floats: 64-byte aligned regions
     private static final int[] STAGES = {1 << 10, 1 << 14, 1 << 18, 1 << 22};
 
@@ -57,7 +80,9 @@ final class DeviceArena {
     private final FloatArray[] stage = new FloatArray[STAGES.length];
     private final Slot[] upSlots = new Slot[STAGES.length];
     final Slot fill, elementwise, gemm, sum, max, softmax, softmaxBackward;
-    final Slot im2col, col2im, normForward, normBackward, normParamGrads, gather, scatterAdd, adamw, sumSquares;
+    final Slot im2col, col2im, normForward, normBackward, gather, scatterAdd, adamw, sumSquares;
+    /** addmm: copy of c, GEMM. conv2d: im2col, GEMM (with bias: the bias copy first). */
+    final Group addmm, conv2d, conv2dBias, conv2dGradInput, conv2dGradWeight, normBackwardAffine;
     private final TornadoExecutionPlan plan;
     private final String deviceName;
     private final TreeMap<Integer, Integer> free = new TreeMap<>();   // offset -> length
@@ -93,11 +118,18 @@ final class DeviceArena {
         col2im = kernel("col2im", ConvKernels::col2im, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         normForward = kernel("normForward", NormKernels::forward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         normBackward = kernel("normBackward", NormKernels::backward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        normParamGrads = kernel("normParamGrads", NormKernels::paramGrads, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         gather = kernel("gatherRows", GatherKernels::gather, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         scatterAdd = kernel("scatterAddRows", GatherKernels::scatterAdd, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         adamw = kernel("adamw", OptimizerKernels::adamw, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
         sumSquares = kernel("sumSquares", OptimizerKernels::sumSquares, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
+        addmm = group("addmm", ctx, graphs, grids, ew(), gemmStep());
+        conv2d = group("conv2d", ctx, graphs, grids, im2colStep(), gemmStep());
+        conv2dBias = group("conv2dBias", ctx, graphs, grids, ew(), im2colStep(), gemmStep());
+        conv2dGradInput = group("conv2dGradInput", ctx, graphs, grids, gemmStep(), new Step("col2im", ConvKernels::col2im, ConvKernels.PARAMS, false));
+        // dW = gradOut as [cout, N·P] times cols as [N·P, k]: lay gradOut out, im2col, lay cols out, GEMM.
+        conv2dGradWeight = group("conv2dGradWeight", ctx, graphs, grids, ew(), im2colStep(), ew(), gemmStep());
+        normBackwardAffine = group("normBackwardAffine", ctx, graphs, grids,
+                new Step("dx", NormKernels::backward, NormKernels.PARAMS, false), new Step("dgamma", NormKernels::paramGrads, NormKernels.PARAMS, false));
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withGridScheduler(grids);
         deviceName = "OpenCL " + plan.getDevice(0).toString().trim();
@@ -114,6 +146,21 @@ final class DeviceArena {
                 .task("k", fn, ctx, mem, slot.ip, slot.fp).persistOnDevice(mem).snapshot());
         grids.addWorkerGrid(name + ".k", grid);
         return slot;
+    }
+
+    private Group group(String name, KernelContext ctx, java.util.List<ImmutableTaskGraph> graphs, GridScheduler grids, Step... steps) {
+        Slot[] task = new Slot[steps.length];
+        Object[] params = new Object[2 * steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            task[i] = new Slot(name + ".t" + i, graphs.size(), steps[i].params(), steps[i].gemm() ? new WorkerGrid3D(16, 16, 1) : new WorkerGrid1D(1));
+            params[2 * i] = task[i].ip;
+            params[2 * i + 1] = task[i].fp;
+            grids.addWorkerGrid(task[i].name, task[i].grid);
+        }
+        TaskGraph g = new TaskGraph(name).consumeFromDevice("arena", mem).transferToDevice(DataTransferMode.EVERY_EXECUTION, params);
+        for (int i = 0; i < steps.length; i++) g = g.task("t" + i, steps[i].fn(), ctx, mem, task[i].ip, task[i].fp);
+        graphs.add(g.persistOnDevice(mem).snapshot());
+        return new Group(graphs.size() - 1, task);
     }
 
     String deviceName() {
@@ -167,20 +214,38 @@ final class DeviceArena {
     /** Runs a kernel whose parameters the caller has set, over a 1-D grid of {@code n} work-items. */
     synchronized void launch1d(Slot s, int n) {
         if (n == 0) return;
-        s.grid.setGlobalWork(n, 1, 1);
-        s.grid.setLocalWorkToNull();
-        run(s);
+        grid1d(s, n);
+        run(s.graph);
     }
 
     /** Runs a kernel over a 3-D grid with a fixed work-group size. */
     synchronized void launch3d(Slot s, int x, int y, int z, int lx, int ly) {
-        s.grid.setGlobalWork(x, y, z);
-        s.grid.setLocalWork(lx, ly, 1);
-        run(s);
+        grid3d(s, x, y, z, lx, ly);
+        run(s.graph);
     }
 
-    private void run(Slot s) {
-        last = plan.withGraph(s.graph).execute();
+    /** Runs every task of a group, in order, with one launch; the caller has set each task's parameters and grid. */
+    synchronized void launch(Group g) {
+        run(g.graph);
+    }
+
+    /** Runs one kernel whose parameters and grid the caller has set. */
+    synchronized void launch(Slot s) {
+        run(s.graph);
+    }
+
+    static void grid1d(Slot s, int n) {
+        s.grid.setGlobalWork(n, 1, 1);
+        s.grid.setLocalWorkToNull();
+    }
+
+    static void grid3d(Slot s, int x, int y, int z, int lx, int ly) {
+        s.grid.setGlobalWork(x, y, z);
+        s.grid.setLocalWork(lx, ly, 1);
+    }
+
+    private void run(int graph) {
+        last = plan.withGraph(graph).execute();
         launches++;
     }
 

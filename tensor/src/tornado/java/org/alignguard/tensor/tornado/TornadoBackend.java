@@ -81,9 +81,17 @@ public final class TornadoBackend implements Backend {
 
     /** out[view] = f(a, b) over {@code shape}; a and b broadcast to it, b may be null (unary, copy). */
     private void elementwise(int op, Tensor a, Tensor b, Tensor out) {
+        if (out.numel() == 0) return;
+        synchronized (arena) {
+            elementwiseTask(arena.elementwise, op, a, b, out);
+            arena.launch(arena.elementwise);
+        }
+    }
+
+    /** Sets the parameters and grid of an element-wise task (alone or in a group) for a non-empty out. */
+    private void elementwiseTask(DeviceArena.Slot slot, int op, Tensor a, Tensor b, Tensor out) {
         int[] shape = out.shape();
         int n = Shape.numel(shape), D = ElementwiseKernel.DIMS;
-        if (n == 0) return;
         boolean aScalar = hostScalar(a) && b != null, bScalar = b != null && hostScalar(b);
         int oa = aScalar ? 0 : at(a), ob = b == null || bScalar ? 0 : at(b), oo = at(out);
         int[][] st = {broadcastStrides(out, shape), aScalar ? new int[shape.length] : broadcastStrides(a, shape),
@@ -107,7 +115,7 @@ public final class TornadoBackend implements Backend {
         }
         if (nd > D) throw new IllegalArgumentException("tornado: element-wise op over more than " + D + " dims that cannot be merged");
         synchronized (arena) {
-            IntArray ip = arena.elementwise.ip;
+            IntArray ip = slot.ip;
             ip.set(ElementwiseKernel.N, n);
             ip.set(ElementwiseKernel.OP, op);
             ip.set(ElementwiseKernel.NDIM, nd);
@@ -124,9 +132,9 @@ public final class TornadoBackend implements Backend {
             }
             ip.set(ElementwiseKernel.A_SCALAR, aScalar ? 1 : 0);
             ip.set(ElementwiseKernel.B_SCALAR, bScalar ? 1 : 0);
-            if (aScalar) arena.elementwise.fp.set(1, a.item());
-            if (bScalar) arena.elementwise.fp.set(0, b.item());
-            arena.launch1d(arena.elementwise, n);
+            if (aScalar) slot.fp.set(1, a.item());
+            if (bScalar) slot.fp.set(0, b.item());
+            DeviceArena.grid1d(slot, n);
         }
     }
 
@@ -239,20 +247,33 @@ public final class TornadoBackend implements Backend {
     @Override public Tensor addmm(Tensor c, Tensor a, Tensor b) {
         int m = a.dim(0), n = b.dim(1);
         Tensor out = newTensor(m, n);
-        elementwise(ElementwiseKernel.COPY, c.expand(m, n), null, out);
-        gemm(a, b, new int[0], out, true);
+        if (out.numel() == 0) return out;
+        synchronized (arena) {                          // one launch: out = c, then out += a·b
+            DeviceArena.Group g = arena.addmm;
+            elementwiseTask(g.task[0], ElementwiseKernel.COPY, c.expand(m, n), null, out);
+            gemmTask(g.task[1], a, b, new int[0], out, true);
+            arena.launch(g);
+        }
         return out;
     }
 
     private void gemm(Tensor a, Tensor b, int[] batchShape, Tensor out, boolean accumulate) {
-        int nd = a.ndim(), m = a.dim(-2), k = a.dim(-1), n = b.dim(-1), batch = Shape.numel(batchShape);
+        if (out.numel() == 0) return;
+        synchronized (arena) {
+            gemmTask(arena.gemm, a, b, batchShape, out, accumulate);
+            arena.launch(arena.gemm);
+        }
+    }
+
+    /** Sets the parameters and grid of a GEMM task, out[batch] (+)= a[batch]·b[batch], for a non-empty out. */
+    private void gemmTask(DeviceArena.Slot slot, Tensor a, Tensor b, int[] batchShape, Tensor out, boolean accumulate) {
+        int nd = a.ndim(), m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
         int BD = GemmKernel.BATCH_DIMS;
         if (batchShape.length > BD) throw new IllegalArgumentException("tornado: matmul with more than " + BD + " batch dims");
-        if (batch == 0 || m == 0 || n == 0) return;
         int oa = at(a), ob = at(b), oc = at(out);
         int[] sa = a.strides(), sb = b.strides();
         synchronized (arena) {
-            IntArray ip = arena.gemm.ip;
+            IntArray ip = slot.ip;
             ip.set(GemmKernel.M, m);
             ip.set(GemmKernel.N, n);
             ip.set(GemmKernel.K, k);
@@ -272,7 +293,7 @@ public final class TornadoBackend implements Backend {
                 ip.set(GemmKernel.B_BATCH + d, real ? sb[d - lead] : 0);
             }
             int blk = GemmKernel.BLOCK, t = GemmKernel.THREADS;
-            arena.launch3d(arena.gemm, (n + blk - 1) / blk * t, (m + blk - 1) / blk * t, batch, t, t);
+            DeviceArena.grid3d(slot, (n + blk - 1) / blk * t, (m + blk - 1) / blk * t, Shape.numel(batchShape), t, t);
         }
     }
 
@@ -317,53 +338,67 @@ public final class TornadoBackend implements Backend {
         return new int[] {x[0], x[1], x[2], x[3], w[2], w[3], oh, ow, stride, padding};
     }
 
-    private void convCopy(DeviceArena.Slot slot, int[] g, int x, int cols, int work) {
+    /** Sets the parameters and grid of an im2col or col2im task over {@code work} outputs. */
+    private void convTask(DeviceArena.Slot slot, int[] g, int x, int cols, int work) {
         synchronized (arena) {
             for (int i = 0; i < 10; i++) slot.ip.set(i, g[i]);
             slot.ip.set(ConvKernels.X, x);
             slot.ip.set(ConvKernels.COLS, cols);
-            arena.launch1d(slot, work);
+            DeviceArena.grid1d(slot, work);
         }
     }
 
-    /** cols [N, C·kh·kw, OH·OW] of a contiguous x. */
-    private Tensor im2col(Tensor x, int[] g) {
-        Tensor cols = newTensor(g[0], g[1] * g[4] * g[5], g[6] * g[7]);
-        convCopy(arena.im2col, g, at(contig(x)), at(cols), cols.numel());
-        return cols;
-    }
-
+    /** Each convolution op is one launch of a group: im2col + GEMM, GEMM + col2im, or copies + im2col + GEMM. */
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding) {
+        if (x.numel() == 0 || w.numel() == 0) return fallback().conv2d(x, w, bias, stride, padding);
         int[] g = geometry(x.shape(), w.shape(), stride, padding);
         int k = g[1] * g[4] * g[5], cout = w.dim(0), p = g[6] * g[7];
-        Tensor cols = im2col(x, g);
+        Tensor xc = contig(x), w2 = contig(w).reshape(cout, k);        // the same W for every sample: batch stride 0
+        Tensor cols = newTensor(g[0], k, p);                           // cols [N, C·kh·kw, OH·OW]
         Tensor out = newTensor(g[0], cout, g[6], g[7]);
         Tensor out3 = out.reshape(g[0], cout, p);
-        if (bias != null) elementwise(ElementwiseKernel.COPY, bias.reshape(1, cout, 1), null, out3);
-        Tensor w2 = contig(w).reshape(cout, k);                       // the same W for every sample: batch stride 0
-        gemm(w2.unsqueeze(0).expand(g[0], cout, k), cols, new int[] {g[0]}, out3, bias != null);
+        synchronized (arena) {
+            DeviceArena.Group grp = bias != null ? arena.conv2dBias : arena.conv2d;
+            int t = 0;
+            if (bias != null) elementwiseTask(grp.task[t++], ElementwiseKernel.COPY, bias.reshape(1, cout, 1), null, out3);
+            convTask(grp.task[t++], g, at(xc), at(cols), cols.numel());
+            gemmTask(grp.task[t], w2.unsqueeze(0).expand(g[0], cout, k), cols, new int[] {g[0]}, out3, bias != null);
+            arena.launch(grp);
+        }
         return out;
     }
 
     @Override public Tensor conv2dGradInput(Tensor gradOut, Tensor w, int[] inputShape, int stride, int padding) {
+        if (gradOut.numel() == 0 || w.numel() == 0) return fallback().conv2dGradInput(gradOut, w, inputShape, stride, padding);
         int[] g = geometry(inputShape, w.shape(), stride, padding);
         int k = g[1] * g[4] * g[5], cout = w.dim(0), p = g[6] * g[7];
         Tensor wt = contig(w).reshape(cout, k).transpose(0, 1);        // Wᵀ as a view
-        Tensor dcols = newTensor(g[0], k, p);
-        gemm(wt.unsqueeze(0).expand(g[0], k, cout), contig(gradOut).reshape(g[0], cout, p), new int[] {g[0]}, dcols, false);
-        Tensor dx = newTensor(inputShape);
-        convCopy(arena.col2im, g, at(dx), at(dcols), dx.numel());
+        Tensor go = contig(gradOut).reshape(g[0], cout, p);
+        Tensor dcols = newTensor(g[0], k, p), dx = newTensor(inputShape);
+        synchronized (arena) {
+            DeviceArena.Group grp = arena.conv2dGradInput;
+            gemmTask(grp.task[0], wt.unsqueeze(0).expand(g[0], k, cout), go, new int[] {g[0]}, dcols, false);
+            convTask(grp.task[1], g, at(dx), at(dcols), dx.numel());
+            arena.launch(grp);
+        }
         return dx;
     }
 
     @Override public Tensor conv2dGradWeight(Tensor gradOut, Tensor x, int[] weightShape, int stride, int padding) {
+        if (gradOut.numel() == 0 || x.numel() == 0) return fallback().conv2dGradWeight(gradOut, x, weightShape, stride, padding);
         int[] g = geometry(x.shape(), weightShape, stride, padding);
         int k = g[1] * g[4] * g[5], cout = weightShape[0], p = g[6] * g[7];
         // dW = Σ_n g[n]·cols[n]ᵀ as one GEMM over the merged (n, position) index: both operands laid out for it first.
-        Tensor gm = contiguous(contig(gradOut).reshape(g[0], cout, p).permute(1, 0, 2)).reshape(cout, g[0] * p);
-        Tensor cm = contiguous(im2col(x, g).permute(0, 2, 1)).reshape(g[0] * p, k);
-        Tensor dw = newTensor(cout, k);
-        gemm(gm, cm, new int[0], dw, false);
+        Tensor gm = newTensor(cout, g[0], p), cols = newTensor(g[0], k, p), cm = newTensor(g[0], p, k), dw = newTensor(cout, k);
+        Tensor xc = contig(x), go = contig(gradOut).reshape(g[0], cout, p);
+        synchronized (arena) {
+            DeviceArena.Group grp = arena.conv2dGradWeight;
+            elementwiseTask(grp.task[0], ElementwiseKernel.COPY, go.permute(1, 0, 2), null, gm);
+            convTask(grp.task[1], g, at(xc), at(cols), cols.numel());
+            elementwiseTask(grp.task[2], ElementwiseKernel.COPY, cols.permute(0, 2, 1), null, cm);
+            gemmTask(grp.task[3], gm.reshape(cout, g[0] * p), cm.reshape(g[0] * p, k), new int[0], dw, false);
+            arena.launch(grp);
+        }
         return dw.reshape(weightShape);
     }
 
@@ -410,7 +445,9 @@ public final class TornadoBackend implements Backend {
         Tensor dg = gamma == null ? null : newTensor(channels), db = gamma == null ? null : newTensor(channels);
         int odg = dg == null ? 0 : at(dg), odb = db == null ? 0 : at(db);
         synchronized (arena) {
-            for (DeviceArena.Slot s : new DeviceArena.Slot[] {arena.normBackward, arena.normParamGrads}) {
+            // With γ: dx and dγ, dβ in one launch; without: dx alone.
+            DeviceArena.Slot[] tasks = gamma != null ? arena.normBackwardAffine.task : new DeviceArena.Slot[] {arena.normBackward};
+            for (DeviceArena.Slot s : tasks) {
                 normParams(s, L);
                 s.ip.set(NormKernels.X, ox);
                 s.ip.set(NormKernels.DY, ody);
@@ -422,8 +459,13 @@ public final class TornadoBackend implements Backend {
                 s.ip.set(NormKernels.DBETA, odb);
                 s.ip.set(NormKernels.CHANNELS, channels);
             }
-            arena.launch1d(arena.normBackward, L[0]);
-            if (gamma != null) arena.launch1d(arena.normParamGrads, channels);
+            DeviceArena.grid1d(tasks[0], L[0]);
+            if (gamma != null) {
+                DeviceArena.grid1d(tasks[1], channels);
+                arena.launch(arena.normBackwardAffine);
+            } else {
+                arena.launch(arena.normBackward);
+            }
         }
         return new Tensor[] {dx, dg, db};
     }
