@@ -22,11 +22,11 @@ import picocli.CommandLine.Option;
         + "With --backend tornado, also the device, kernel launches and the share of time spent in host-device copies.")
 final class BenchCommand implements Callable<Integer> {
     static final List<String> ALL = List.of("sgemm512", "sgemm1024", "conv", "mlp", "dpo");
-    /** Also accepted: a UNet forward pass (batch 16), and the GPU-sized GEMM. */
-    static final List<String> EXTRA = List.of("unet", "sgemm4096");
+    /** Also accepted: a UNet forward pass (batch 16), and the GPU-sized GEMM and DPO step. */
+    static final List<String> EXTRA = List.of("unet", "sgemm4096", "dpo64");
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
-            description = "Run only these: sgemm512, sgemm1024, conv, mlp, dpo (default: all), or unet (a UNet forward pass, batch 16), sgemm4096.")
+            description = "Run only these: sgemm512, sgemm1024, conv, mlp, dpo (default: all), or unet (a UNet forward pass, batch 16), sgemm4096, dpo64 (a DPO step at 64 pairs).")
     List<String> only;
 
     @Option(names = "--reps", defaultValue = "0", description = "Timed repetitions (default: per benchmark).")
@@ -51,6 +51,8 @@ final class BenchCommand implements Callable<Integer> {
                 case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
                 // On a device the warm-up is the kernel compiles (a few steps); on the CPU it is the JIT.
                 case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, device ? 2 : 30, pick(40)), "ms", pick(40), Parallel.THREADS);
+                // Issue 9's GPU target: a DPO step at batch 64, against this step on the 2-core CPU backend.
+                case "dpo64" -> new Result("dpo_step_64pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 64, device ? 2 : 5, pick(10)), "ms", pick(10), Parallel.THREADS);
                 default -> new Result("mlp3x256_b64_train_step", MlpStepBench.medianMs(256, 64, reps > 0 ? reps : 300, pick(301)), "ms", pick(301), Parallel.THREADS);
             };
             System.out.println(r.toJson());

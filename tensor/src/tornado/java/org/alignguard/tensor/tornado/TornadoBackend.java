@@ -41,6 +41,9 @@ public final class TornadoBackend implements Backend {
         // A kernel that fails to compile must be an error, not a silent run of the Java code on the CPU.
         if (System.getProperty("tornado.recover.bailout") == null) System.setProperty("tornado.recover.bailout", "False");
         int mb = Integer.getInteger("alignguard.tornado.arenaMB", 1024);
+        // The kernels index the arena with int: at most 2^31 - 1 floats, just under 8 GB.
+        if (mb < 1 || mb > 8191)
+            throw new org.alignguard.tensor.BackendUnavailableException("backend 'tornado': -Dalignguard.tornado.arenaMB must be 1..8191, got " + mb);
         arena = DeviceArena.open(mb * (1 << 18));
     }
 
