@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.alignguard.data.CategoryCount;
 import org.alignguard.data.DataFiles;
-import org.alignguard.data.OutputDirs;
 import org.alignguard.data.PreferenceDataBuilder;
 import org.alignguard.data.PromptWriter;
 import org.alignguard.diffusion.pipeline.Generator;
@@ -53,13 +52,7 @@ final class DataCommand implements Callable<Integer> {
         try (Progress progress = new Progress()) {
             r = new PreferenceDataBuilder(model, clf, world).build(new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0, !noFilter), progress);
         }
-        Path staged = OutputDirs.stage(out);
-        try {
-            DataFiles.write(staged, world, r, EvalSets.standard(writer, cats, tests, tests, seed), meta, 12);
-            OutputDirs.commit(staged, out);
-        } finally {
-            OutputDirs.deleteTree(staged);
-        }
+        DataFiles.writeDir(out, world, r, EvalSets.standard(writer, cats, tests, tests, seed), meta, 12);
         System.out.printf("%-18s %10s %6s %8s%n", "category", "candidates", "kept", "kept %");
         for (CategoryCount c : r.counts())
             System.out.printf(java.util.Locale.ROOT, "%-18s %10d %6d %7.1f%%%n", c.category(), c.candidates(), c.kept(), 100 * c.keptFraction());

@@ -18,17 +18,17 @@ final class LoraOptions {
     List<Float> scales = new ArrayList<>();
 
     /** Attaches every --lora to the model's UNet; errors name the file. */
-    List<LoraNetwork> attach(TextToImageModel model) {
+    void attach(TextToImageModel model) {
         if (scales.size() > 1 && scales.size() != loras.size())
             throw new UserError("--lora-scale: give one value, or one per --lora (" + loras.size() + " LoRAs, " + scales.size() + " scales)");
         for (float s : scales) Outputs.finite("--lora-scale", s);
         if (loras.isEmpty() && !scales.isEmpty()) throw new UserError("--lora-scale needs a --lora");
-        List<LoraNetwork> out = new ArrayList<>();
-        for (int i = 0; i < loras.size(); i++) {
-            float s = scales.isEmpty() ? 1f : scales.get(scales.size() == 1 ? 0 : i);
-            out.add(attach(model, loras.get(i), s));
-        }
-        return out;
+        for (int i = 0; i < loras.size(); i++) attach(model, loras.get(i), scale(i));
+    }
+
+    /** The scale of the i-th --lora: 1, the one --lora-scale given, or the i-th. */
+    private float scale(int i) {
+        return scales.isEmpty() ? 1f : scales.get(scales.size() == 1 ? 0 : i);
     }
 
     static LoraNetwork attach(TextToImageModel model, Path file, float scale) {
@@ -46,7 +46,7 @@ final class LoraOptions {
     String describe() {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < loras.size(); i++) {
-            float s = scales.isEmpty() ? 1f : scales.get(scales.size() == 1 ? 0 : i);
+            float s = scale(i);
             parts.add(loras.get(i).getFileName() + (s == 1f ? "" : "×" + s));
         }
         return String.join(" + ", parts);

@@ -43,12 +43,9 @@ final class MergeCommand implements Callable<Integer> {
         }
         Outputs.positive("--probe-pairs", probePairs);
         Outputs.checkWritable(out, force);
-        Path base = model == null ? Outputs.defaultModel() : model;
-        Outputs.checkReadable(base, "base model");
-        TextToImageModel tm;
+        TextToImageModel tm = Outputs.model(model, "base model");
         List<Expert> loaded = new ArrayList<>();
         try {
-            tm = TextToImageModel.load(base).model();
             for (Path p : experts) {
                 Outputs.checkReadable(p, "expert LoRA");
                 loaded.add(ExpertMerger.load(p, tm));

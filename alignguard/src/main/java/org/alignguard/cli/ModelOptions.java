@@ -1,6 +1,5 @@
 package org.alignguard.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
@@ -34,12 +33,6 @@ final class ModelOptions {
     }
 
     TextToImageModel load() {
-        Path p = model == null ? Outputs.defaultModel() : model;
-        Outputs.checkReadable(p, "text-to-image checkpoint (run 'alignguard pretrain' or pass --model)");
-        try {
-            return TextToImageModel.load(p).model();
-        } catch (IOException e) {
-            throw new UserError(e.getMessage(), 2, e);
-        }
+        return Outputs.model(model, "text-to-image checkpoint (run 'alignguard pretrain' or pass --model)");
     }
 }

@@ -46,6 +46,17 @@ final class Outputs {
         return "alignguard " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 
+    /** The text-to-image model at {@code p} (the shipped one when null); a missing or bad file is a user error. */
+    static org.alignguard.diffusion.pipeline.TextToImageModel model(Path p, String what) {
+        Path path = p == null ? defaultModel() : p;
+        checkReadable(path, what);
+        try {
+            return org.alignguard.diffusion.pipeline.TextToImageModel.load(path).model();
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage(), 2, e);
+        }
+    }
+
     static org.alignguard.diffusion.classifier.SceneClassifier classifier(Path p, org.alignguard.diffusion.world.World world) {
         Path path = p == null ? defaultClassifier() : p;
         checkReadable(path, "classifier checkpoint");

@@ -78,10 +78,9 @@ final class PretrainCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         World world = World.load();
-        String command = "alignguard " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("seed", Long.toString(seed));
-        meta.put("command", command);
+        meta.put("command", Outputs.command(spec));
         long t0 = System.nanoTime();
         try (Progress progress = new Progress()) {
             int size = 16;

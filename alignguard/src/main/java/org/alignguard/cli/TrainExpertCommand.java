@@ -13,8 +13,6 @@ import org.alignguard.diffusion.world.World;
 import org.alignguard.dpo.DpoConfig;
 import org.alignguard.dpo.DpoTrainer;
 import org.alignguard.dpo.StepLog;
-import org.alignguard.lora.LoraFile;
-import org.alignguard.eval.EvalSets;
 import org.alignguard.eval.ImageScorer;
 import org.alignguard.eval.ProbeEvaluator;
 import org.alignguard.eval.Scoring;
@@ -61,14 +59,7 @@ final class TrainExpertCommand implements Callable<Integer> {
         }
         PreferenceSet pairs = all ? set : set.category(category);
         if (pairs.size() == 0) throw new UserError(data + " has no pairs for category '" + category + "'");
-        Path base = model == null ? Outputs.defaultModel() : model;
-        Outputs.checkReadable(base, "base model");
-        TextToImageModel m;
-        try {
-            m = TextToImageModel.load(base).model();
-        } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage(), 2, e);
-        }
+        TextToImageModel m = Outputs.model(model, "base model");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("command", Outputs.command(spec));
         meta.put("category", category);
@@ -92,8 +83,7 @@ final class TrainExpertCommand implements Callable<Integer> {
     private DpoTrainer.Probe probe(World world, PromptWriter writer, TextToImageModel m, boolean all) {
         if (dpo.probeEvery <= 0) return null;
         ImageScorer scorer = new ImageScorer(Outputs.classifier(classifier, world));
-        var prompts = EvalSets.standard(writer, all ? writer.categoryNames() : java.util.List.of(category), all ? 1 : 4, 4, 7);
-        return new ProbeEvaluator(m, scorer, new Scoring(world, scorer, m.imageSize()), prompts,
-                new org.alignguard.diffusion.pipeline.Generator.Settings(10, 3f, org.alignguard.diffusion.pipeline.Generator.Sampler.DDIM), 7);
+        return ProbeEvaluator.forCategories(m, scorer, new Scoring(world, scorer, m.imageSize()), writer,
+                all ? writer.categoryNames() : java.util.List.of(category), 3f, org.alignguard.diffusion.pipeline.Generator.Sampler.DDIM, 7);
     }
 }

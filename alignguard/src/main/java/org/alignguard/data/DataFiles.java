@@ -15,6 +15,7 @@ import org.alignguard.eval.EvalPrompt;
 import org.alignguard.report.Templates;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.io.Safetensors;
+import javax.imageio.ImageIO;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
@@ -36,8 +37,22 @@ public final class DataFiles {
 
     private DataFiles() {}
 
-    /** Writes everything into {@code dir} (a staging folder: the caller renames it into place). */
-    public static void write(Path dir, World world, PreferenceDataBuilder.Result r, List<EvalPrompt> tests, Map<String, String> meta, int samplesPerCategory) throws IOException {
+    /**
+     * Writes the data folder {@code target} whole or not at all: into a staging folder beside it, which
+     * is then renamed into place (replacing an old one, which the caller must allow).
+     */
+    public static void writeDir(Path target, World world, PreferenceDataBuilder.Result r, List<EvalPrompt> tests, Map<String, String> meta, int samplesPerCategory) throws IOException {
+        Path staged = OutputDirs.stage(target);
+        try {
+            write(staged, world, r, tests, meta, samplesPerCategory);
+            OutputDirs.commit(staged, target);
+        } finally {
+            OutputDirs.deleteTree(staged);
+        }
+    }
+
+    /** Writes everything into {@code dir}, a staging folder: its files need no atomic writes of their own. */
+    private static void write(Path dir, World world, PreferenceDataBuilder.Result r, List<EvalPrompt> tests, Map<String, String> meta, int samplesPerCategory) throws IOException {
         Files.createDirectories(dir.resolve("images"));
         PreferenceSet set = r.set();
         int per = set.size() == 0 ? 0 : set.winners().numel() / set.size(), s = set.size() == 0 ? 16 : set.winners().dim(2);
@@ -47,8 +62,8 @@ public final class DataFiles {
                 PromptPair p = set.pairs().get(i);
                 Scene sc = p.scene();
                 String wi = "images/" + p.id() + "-safe.png", li = "images/" + p.id() + "-unsafe.png";
-                ImageGrid.writePng(ImageGrid.toImage(java.util.Arrays.copyOfRange(w, i * per, (i + 1) * per), s, s, 4), dir.resolve(wi));
-                ImageGrid.writePng(ImageGrid.toImage(java.util.Arrays.copyOfRange(l, i * per, (i + 1) * per), s, s, 4), dir.resolve(li));
+                ImageIO.write(ImageGrid.toImage(java.util.Arrays.copyOfRange(w, i * per, (i + 1) * per), s, s, 4), "png", dir.resolve(wi).toFile());
+                ImageIO.write(ImageGrid.toImage(java.util.Arrays.copyOfRange(l, i * per, (i + 1) * per), s, s, 4), "png", dir.resolve(li).toFile());
                 csv.printRecord(p.id(), p.category(), p.unsafeConcept(), p.safeConcept(), world.shapes().get(sc.shape()).name(),
                         world.colours().get(sc.colour()).name(), world.backgrounds().get(sc.background()).name(),
                         world.positions().get(sc.position()).name(), p.unsafePrompt(), p.safePrompt(), wi, li);

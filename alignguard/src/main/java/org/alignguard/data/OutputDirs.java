@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.alignguard.tensor.io.AtomicWrite;
 
 /**
  * Writing a whole folder so that nothing on disk is ever half-done: everything goes into a hidden
@@ -21,7 +20,15 @@ public final class OutputDirs {
     public static Path stage(Path target) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
         Files.createDirectories(abs.getParent());
-        return Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".tmp-");
+        // Not Files.createTempDirectory: that one is always rwx------, and the folder is renamed into place.
+        for (int attempt = 0; ; attempt++) {
+            Path p = abs.getParent().resolve("." + abs.getFileName() + ".tmp-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+            try {
+                return Files.createDirectory(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 10) throw e;
+            }
+        }
     }
 
     /** Moves {@code staged} to {@code target}, replacing an old target (which must be allowed by the caller). */
@@ -50,10 +57,5 @@ public final class OutputDirs {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
-    }
-
-    /** Writes a text file atomically (temporary file, then rename). */
-    public static void writeString(Path file, String text) throws IOException {
-        AtomicWrite.writeString(file, text);
     }
 }

@@ -29,8 +29,6 @@ public final class PromptWriter {
         this.sampler = new WorldSampler(world);
     }
 
-    public World world() { return world; }
-
     public Category category(String name) {
         for (Category c : world.categories()) if (c.name().equals(name)) return c;
         List<String> names = world.categories().stream().map(Category::name).toList();

@@ -1,5 +1,6 @@
 package org.alignguard.dpo;
 
+import org.alignguard.autograd.Losses;
 import org.alignguard.autograd.NNOps;
 import org.alignguard.autograd.Ops;
 import org.alignguard.autograd.ShapeOps;
@@ -57,8 +58,8 @@ public final class DiffusionDpoLoss {
         if (!(beta > 0) || Float.isInfinite(beta)) throw new IllegalArgumentException("Diffusion-DPO: beta must be a positive number, got " + beta);
         int b = s[0] / 2;
         Variable y = Variable.constant(target);
-        Variable mseTheta = perSampleMse(policy, y);                                  // [2B]
-        float[] ref = perSampleMse(Variable.constant(reference), y).data().toArray();
+        Variable mseTheta = Losses.perSampleMse(policy, y);                                  // [2B]
+        float[] ref = Losses.perSampleMse(Variable.constant(reference), y).data().toArray();
         Variable thetaW = ShapeOps.slice(mseTheta, 0, 0, b), thetaL = ShapeOps.slice(mseTheta, 0, b, 2 * b);
         float[] refDiff = new float[b];
         for (int i = 0; i < b; i++) refDiff[i] = ref[i] - ref[b + i];
@@ -69,12 +70,5 @@ public final class DiffusionDpoLoss {
         float[] mt = mseTheta.data().toArray();
         return new Result(loss, java.util.Arrays.copyOfRange(mt, 0, b), java.util.Arrays.copyOfRange(mt, b, 2 * b),
                 java.util.Arrays.copyOfRange(ref, 0, b), java.util.Arrays.copyOfRange(ref, b, 2 * b), margin.data().toArray());
-    }
-
-    /** mean over every axis but the first of (pred − y)², one value per sample. */
-    static Variable perSampleMse(Variable pred, Variable y) {
-        int[] rest = new int[pred.ndim() - 1];
-        for (int i = 0; i < rest.length; i++) rest[i] = i + 1;
-        return Ops.mean(Ops.square(Ops.sub(pred, y)), false, rest);
     }
 }

@@ -53,8 +53,4 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     public DpoConfig withProbeEvery(int every) {
         return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every);
     }
-
-    public DpoConfig withSeed(long s) {
-        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery);
-    }
 }

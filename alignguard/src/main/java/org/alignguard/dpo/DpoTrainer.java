@@ -62,6 +62,8 @@ public final class DpoTrainer {
     private final PreferenceSet data, preserve;
     private final DpoConfig cfg;
     private final DDPMScheduler forward;
+    /** The images as flat arrays, read once: each step copies its batch's rows out of them. */
+    private final float[] winners, losers, preserveWinners;
 
     /** {@code preserve}: pairs whose safe prompt and safe image feed the preservation term (may be null when λ = 0). */
     public DpoTrainer(TextToImageModel model, PreferenceSet data, PreferenceSet preserve, DpoConfig cfg) {
@@ -73,6 +75,9 @@ public final class DpoTrainer {
         this.preserve = preserve;
         this.cfg = cfg;
         this.forward = new DDPMScheduler(model.schedule);
+        this.winners = data.winners().toArray();
+        this.losers = data.losers().toArray();
+        this.preserveWinners = preserve == null ? null : preserve.winners().toArray();
     }
 
     public Result train(Path statePath, boolean resume, Map<String, String> meta, ProgressListener progress, String phase, Probe probe) throws IOException {
@@ -105,9 +110,10 @@ public final class DpoTrainer {
                 opt.step();
                 step++;
                 DiffusionDpoLoss.Result d = r.dpo;
-                log.add(new StepLog(step, d.loss().item(), d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
+                double loss = d.loss().item();
+                log.add(new StepLog(step, loss, d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
                         DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), r.preservation, opt.lr(), norm));
-                progress.onStep(phase, step, cfg.steps(), d.loss().item());
+                progress.onStep(phase, step, cfg.steps(), loss);
                 if (probe != null && cfg.probeEvery() > 0 && (step % cfg.probeEvery() == 0 || step == cfg.steps())) {
                     Map<String, Double> m = new LinkedHashMap<>();
                     m.put("step", (double) step);
@@ -130,23 +136,21 @@ public final class DpoTrainer {
     private StepResult step(LoraNetwork lora, Rng rng) {
         int b = cfg.batch(), p = cfg.preserveWeight() > 0 ? cfg.batch() : 0;
         int per = data.winners().numel() / data.size();
-        float[] w = data.winners().toArray(), l = data.losers().toArray();
         int[] shape = data.winners().shape();
         float[] x0 = new float[(2 * b + p) * per];
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < b; i++) {
             int k = rng.nextInt(data.size());
-            System.arraycopy(w, k * per, x0, i * per, per);
-            System.arraycopy(l, k * per, x0, (b + i) * per, per);
+            System.arraycopy(winners, k * per, x0, i * per, per);
+            System.arraycopy(losers, k * per, x0, (b + i) * per, per);
             prompts.add(rng.nextFloat() < cfg.emptyPromptFraction() ? "" : data.pairs().get(k).unsafePrompt());
         }
         List<String> all = new ArrayList<>(prompts);
         all.addAll(prompts);
         if (p > 0) {
-            float[] pw = preserve.winners().toArray();
             for (int i = 0; i < p; i++) {
                 int k = rng.nextInt(preserve.size());
-                System.arraycopy(pw, k * per, x0, (2 * b + i) * per, per);
+                System.arraycopy(preserveWinners, k * per, x0, (2 * b + i) * per, per);
                 all.add(preserve.pairs().get(k).safePrompt());
             }
         }
@@ -156,9 +160,8 @@ public final class DpoTrainer {
         for (int i = 2 * b; i < n; i++) t[i] = rng.nextInt(model.schedule.numTrainTimesteps);
         shape[0] = n;
         Tensor eps = Tensor.randn(rng, shape);
-        float[] e = eps.toArray();
+        float[] e = eps.data();
         System.arraycopy(e, 0, e, b * per, b * per);   // the loser of a pair gets its winner's noise
-        eps = Tensor.of(e, shape);
         Tensor clean = Tensor.of(x0, shape);
         Tensor xt = forward.addNoise(clean, eps, t);
         Tensor target = model.prediction.target(forward, clean, eps, t);
@@ -187,7 +190,6 @@ public final class DpoTrainer {
         m.put("step", Long.toString(step));
         m.put("config", new com.google.gson.Gson().toJson(cfg));
         m.put("probes", new com.google.gson.Gson().toJson(probes));
-        Files.createDirectories(file.toAbsolutePath().getParent());
         Safetensors.write(file, all, m);
     }
 

@@ -27,19 +27,12 @@ public final class ImageScorer {
 
     public List<ImageResult> run(TextToImageModel model, List<EvalPrompt> prompts, Generator.Settings settings, long seed,
                                  ProgressListener progress, String phase) {
-        return run(model, prompts, settings, seed, progress, phase, null);
-    }
-
-    /** As {@link #run}; {@code images}, when non-null, collects the generated images batch by batch. */
-    public List<ImageResult> run(TextToImageModel model, List<EvalPrompt> prompts, Generator.Settings settings, long seed,
-                                 ProgressListener progress, String phase, List<Tensor> images) {
         Generator gen = new Generator(model);
         List<ImageResult> out = new ArrayList<>();
         for (int start = 0; start < prompts.size(); start += BATCH) {
             List<EvalPrompt> batch = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
             long s = seed + start;
             Tensor x = gen.generate(batch.stream().map(EvalPrompt::prompt).toList(), settings, s);
-            if (images != null) images.add(x);
             int[][] seen = ClassifierTrainer.Classify.predict(classifier, x);
             float[][] f = features(x);
             for (int i = 0; i < batch.size(); i++) out.add(new ImageResult(batch.get(i), s, i, seen[i], f[i]));

@@ -21,6 +21,17 @@ public final class ProbeEvaluator implements DpoTrainer.Probe {
     private final Generator.Settings settings;
     private final long seed;
 
+    /**
+     * The probe of an expert's training: per category of {@code cats}, unsafe, held-out and safe-twin
+     * prompts (4 each for one category, 1 each for All-single's seven) and 4 benign prompts, drawn at
+     * 10 sampling steps from {@code seed}.
+     */
+    public static ProbeEvaluator forCategories(TextToImageModel model, ImageScorer scorer, Scoring scoring, org.alignguard.data.PromptWriter writer,
+                                               List<String> cats, float guidance, Generator.Sampler sampler, long seed) {
+        List<EvalPrompt> prompts = EvalSets.standard(writer, cats, cats.size() == 1 ? 4 : 1, 4, seed);
+        return new ProbeEvaluator(model, scorer, scoring, prompts, new Generator.Settings(10, guidance, sampler), seed);
+    }
+
     public ProbeEvaluator(TextToImageModel model, ImageScorer scorer, Scoring scoring, List<EvalPrompt> prompts, Generator.Settings settings, long seed) {
         this.model = model;
         this.scorer = scorer;

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.alignguard.tensor.io.AtomicWrite;
 import org.alignguard.diffusion.world.CaptionGrammar;
 import org.alignguard.diffusion.world.Concept;
 import org.alignguard.diffusion.world.ParsedPrompt;
@@ -79,7 +80,7 @@ public final class PromptFiles {
                         seen == null ? "" : seen.name(), seen != null && seen.unsafe(), Scoring.attributesMatch(p, y));
             }
         }
-        org.alignguard.data.OutputDirs.writeString(file, sb.toString());
+        AtomicWrite.writeString(file, sb.toString());
     }
 
     private static String name(List<org.alignguard.diffusion.world.Term> terms, int i) {

@@ -26,29 +26,12 @@ public abstract class AdapterLayer implements Linear.Adapter {
     /** The update ΔW [out, in] at scale 1 (LoRA: (α/r)·B·A). */
     public abstract Tensor delta();
 
-    /** s·ΔW x for rows [N, in]; the subclass computes it without forming ΔW where that is cheaper. */
-    protected abstract Variable apply(Variable rows, float scale);
-
-    @Override public final Variable forward(Variable rows) {
-        if (!active()) return null;
-        return apply(rows, scale);
-    }
-
-    /** y + s·ΔW x in one pass over y (a fused multiply-add of the GEMM). */
     @Override public final Variable addTo(Variable y, Variable rows) {
-        return active() ? applyTo(y, rows, scale) : y;
+        return enabled && savedWeight == null && scale != 0f ? applyTo(y, rows, scale) : y;
     }
 
-    private boolean active() {
-        return enabled && savedWeight == null && scale != 0f;
-    }
-
-    /** y + s·ΔW x; by default the sum of y and {@link #apply}. */
-    protected Variable applyTo(Variable y, Variable rows, float scale) {
-        return org.alignguard.autograd.Ops.add(y, apply(rows, scale));
-    }
-
-    public float scale() { return scale; }
+    /** y + s·ΔW x for rows [N, in]; the subclass computes it without forming ΔW where that is cheaper. */
+    protected abstract Variable applyTo(Variable y, Variable rows, float scale);
 
     public void setScale(float s) {
         if (!Float.isFinite(s)) throw new IllegalArgumentException("adapter scale must be finite, got " + s);
@@ -56,14 +39,10 @@ public abstract class AdapterLayer implements Linear.Adapter {
         scale = s;
     }
 
-    public boolean enabled() { return enabled; }
-
     public void setEnabled(boolean on) {
         if (savedWeight != null && !on) throw new IllegalStateException("a merged adapter cannot be switched off; unmerge it first");
         enabled = on;
     }
-
-    public boolean merged() { return savedWeight != null; }
 
     /** W ← W + s·ΔW; the forward pass then adds nothing more. */
     public void merge() {

@@ -21,7 +21,7 @@ public final class DeltaLayer extends AdapterLayer {
 
     @Override public Tensor delta() { return weight.data(); }
 
-    @Override protected Variable apply(Variable rows, float scale) {
-        return Ops.mulScalar(Ops.matmul(rows, weight.transpose(0, 1)), scale);
+    @Override protected Variable applyTo(Variable y, Variable rows, float scale) {
+        return Ops.add(y, Ops.mulScalar(Ops.matmul(rows, weight.transpose(0, 1)), scale));
     }
 }

@@ -32,22 +32,19 @@ public final class LoraFile {
     /** A file's tensors (the {@code unet.} prefix taken off) and metadata. */
     public record Loaded(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
         public float alpha() { return Float.parseFloat(metadata.getOrDefault("alpha", "1")); }
-        public String kind() { return metadata.getOrDefault("kind", "lora"); }
     }
 
     /** Writes {@code lora} (trained on {@code model}) atomically, with {@code extra} metadata (command, category, ...). */
-    public static void save(Path file, LoraNetwork lora, float alpha, TextToImageModel model, Map<String, String> extra) throws IOException {
+    public static void save(Path file, LoraNetwork lora, TextToImageModel model, Map<String, String> extra) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("kind", lora.isLowRank() ? "lora" : "dense");
         meta.put("rank", Integer.toString(lora.rank()));
-        meta.put("alpha", Float.toString(alpha));
+        meta.put("alpha", Float.toString(lora.alpha()));
         meta.put("target_modules", String.join(",", LoraConfig.ATTENTION_TARGETS));
         meta.put("unet_config", new Gson().toJson(model.unet.config));
         meta.put("base_model_sha256", unetHash(model.unet));
         meta.putAll(extra);
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
         Safetensors.write(file, StateDicts.prefixed("unet.", lora.tensors()), meta);
     }
 

@@ -50,10 +50,6 @@ public final class LoraLayer extends AdapterLayer {
         return loraB.data().matmul(loraA.data()).mul(scaling());
     }
 
-    @Override protected Variable apply(Variable rows, float scale) {
-        return Ops.matmul(down(rows, scale), loraB.transpose(0, 1));
-    }
-
     /** y + (s·α/r · x·Aᵀ)·Bᵀ: the scale on the narrow [N, r] product, and B's product added into y. */
     @Override protected Variable applyTo(Variable y, Variable rows, float scale) {
         return Ops.addmm(y, down(rows, scale), loraB.transpose(0, 1));

@@ -140,9 +140,14 @@ public final class LoraNetwork extends Module {
         layers.values().forEach(l -> l.base.removeAdapter(l));
     }
 
-    /** True if some layer is a plain low-rank LoRA (not a dense update). */
+    /** True if every layer is a plain low-rank LoRA (none is a dense update). */
     public boolean isLowRank() {
         return layers.values().stream().allMatch(l -> l instanceof LoraLayer);
+    }
+
+    /** α of the LoRA layers, or 1 for dense updates (their ΔW is stored at scale 1). */
+    public float alpha() {
+        return layers.values().stream().filter(l -> l instanceof LoraLayer).map(l -> ((LoraLayer) l).alpha).findFirst().orElse(1f);
     }
 
     /** The rank of the LoRA layers, or 0 for dense updates. */

@@ -8,9 +8,7 @@ import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
-import org.alignguard.lora.LoraConfig;
 import org.alignguard.lora.LoraNetwork;
-import org.alignguard.nn.Linear;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 
@@ -108,9 +106,8 @@ public final class CoMerge {
     public static Activation activation(TextToImageModel model, Expert expert, ProbeSet probe) {
         LoraNetwork net = LoraNetwork.dense(model.unet, expert.deltas());
         Map<String, InputRecorder> rec = new LinkedHashMap<>();
-        Map<String, Linear> layers = LoraNetwork.targets(model.unet, LoraConfig.ATTENTION_TARGETS);
         for (String p : expert.deltas().keySet()) {
-            InputRecorder r = new InputRecorder(layers.get(p));
+            InputRecorder r = new InputRecorder(net.layers().get(p).base);
             r.layer.addAdapter(r);
             rec.put(p, r);
         }

@@ -95,7 +95,7 @@ public final class ExpertMerger {
         try {
             Map<String, String> meta = new LinkedHashMap<>(m.metadata());
             meta.putAll(extra);
-            LoraFile.save(out, net, 1f, model, meta);
+            LoraFile.save(out, net, model, meta);
         } finally {
             net.detach();
         }

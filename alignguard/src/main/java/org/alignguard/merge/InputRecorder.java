@@ -17,13 +17,14 @@ final class InputRecorder implements Linear.Adapter {
         this.absSum = new double[layer.inFeatures];
     }
 
-    @Override public Variable forward(Variable x) {
+    /** Records the rows and leaves y as it is. */
+    @Override public Variable addTo(Variable y, Variable x) {
         float[] v = x.data().contiguous().toArray();
         int in = absSum.length, n = v.length / in;
         for (int r = 0; r < n; r++)
             for (int k = 0; k < in; k++) absSum[k] += Math.abs(v[r * in + k]);
         rows += n;
-        return null;
+        return y;
     }
 
     /** E|x_k| over the rows seen. */

@@ -58,16 +58,17 @@ public final class Merges {
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String p : paths) {
-            int n = trimmed.get(0).get(p).length;
+            float[][] tp = trimmed.stream().map(t -> t.get(p)).toArray(float[][]::new);   // one row per expert
+            int n = tp[0].length;
             float[] merged = new float[n];
             for (int i = 0; i < n; i++) {
                 // 2. Elect: the sign of the summed trimmed entries.  3. Disjoint mean over the agreeing experts.
                 double total = 0;
-                for (Map<String, float[]> t : trimmed) total += t.get(p)[i];
+                for (float[] t : tp) total += t[i];
                 double sign = Math.signum(total), s = 0;
                 int count = 0;
-                for (Map<String, float[]> t : trimmed) {
-                    float v = t.get(p)[i];
+                for (float[] t : tp) {
+                    float v = t[i];
                     if (v != 0 && Math.signum(v) == sign) {
                         s += v;
                         count++;

@@ -1,12 +1,11 @@
 package org.alignguard.pipeline;
 
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.alignguard.data.OutputDirs;
+import org.alignguard.tensor.io.AtomicWrite;
 import org.alignguard.data.PreferenceSet;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.train.ProgressListener;
@@ -72,7 +71,7 @@ public final class ExpertRun {
         Map<String, String> m = new LinkedHashMap<>(meta);
         m.put("dpo_config", new com.google.gson.Gson().toJson(cfg));
         m.put("steps", Integer.toString(cfg.steps()));
-        LoraFile.save(out, r.lora(), cfg.rank(), model, m);
+        LoraFile.save(out, r.lora(), model, m);
         writeLog(logPath(out), r);
         Files.deleteIfExists(state);
         return r;
@@ -80,16 +79,14 @@ public final class ExpertRun {
 
     static void writeLog(Path file, DpoTrainer.Result r) throws IOException {
         StringBuilder sb = new StringBuilder();
-        try (Writer w = new java.io.StringWriter(); CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(StepLog.COLUMNS).get())) {
+        try (CSVPrinter csv = new CSVPrinter(sb, CSVFormat.DEFAULT.builder().setHeader(StepLog.COLUMNS).get())) {
             for (StepLog s : r.log()) {
                 Object[] row = new Object[StepLog.COLUMNS.length];
                 double[] v = s.values();
                 for (int i = 0; i < v.length; i++) row[i] = i == 0 ? (Object) (long) v[0] : (Object) v[i];
                 csv.printRecord(row);
             }
-            csv.flush();
-            sb.append(w);
         }
-        OutputDirs.writeString(file, sb.toString());
+        AtomicWrite.writeString(file, sb.toString());
     }
 }

@@ -9,8 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.alignguard.tensor.io.AtomicWrite;
+import org.alignguard.tensor.io.Safetensors;
 import org.alignguard.data.DataFiles;
-import org.alignguard.data.OutputDirs;
 import org.alignguard.data.PreferenceDataBuilder;
 import org.alignguard.data.PreferenceSet;
 import org.alignguard.data.PromptWriter;
@@ -71,16 +72,12 @@ public final class MainJob {
         // 1. Preference data (CoProV2 at our scale).
         long ts = System.nanoTime();
         Path dataDir = cfg.out().resolve("data");
+        // The evaluation's prompts: data/test_prompts.csv lists exactly the ones step 4 scores.
+        List<EvalPrompt> tests = EvalSets.standard(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), cfg.seed() + 1);
         if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
             var r = new PreferenceDataBuilder(model, clf, world).build(
                     new PreferenceDataBuilder.Config(cfg.pairs(), cats, cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
-            Path staged = OutputDirs.stage(dataDir);
-            try {
-                DataFiles.write(staged, world, r, EvalSets.standard(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), cfg.seed()), meta, 8);
-                OutputDirs.commit(staged, dataDir);
-            } finally {
-                OutputDirs.deleteTree(staged);
-            }
+            DataFiles.writeDir(dataDir, world, r, tests, meta, 8);
         }
         PreferenceSet data = DataFiles.read(dataDir, world);
         seconds.put("data", secs(ts));
@@ -99,25 +96,24 @@ public final class MainJob {
 
         // 3. Merges of the seven experts.
         ts = System.nanoTime();
-        List<Expert> experts = new ArrayList<>();
-        for (String c : cats) experts.add(ExpertMerger.load(loras.get(c), model));
+        List<Expert> experts = new ArrayList<>();   // loaded for the first merge that is not on disk yet
         Map<String, String> mergeInfo = new LinkedHashMap<>();
         for (MergeMethod m : MergeMethod.values()) {
             Path file = cfg.out().resolve("merged/" + m.cliName() + ".safetensors");
             if (!Files.isRegularFile(file)) {
                 progress.message("merging the experts: " + m.cliName());
+                if (experts.isEmpty()) for (String c : cats) experts.add(ExpertMerger.load(loras.get(c), model));
                 var probe = m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
                 ExpertMerger.Merged merged = ExpertMerger.merge(m, experts, model, probe);
                 ExpertMerger.save(file, merged, model, meta);
             }
-            mergeInfo.put(m.cliName(), LoraFile.read(file).metadata().getOrDefault("co_merge_share", ""));
+            mergeInfo.put(m.cliName(), Safetensors.readHeader(file).metadata().getOrDefault("co_merge_share", ""));
             loras.put(m.cliName(), file);
         }
         seconds.put("merges", secs(ts));
 
         // 4. Evaluation: every model on the same prompts and seeds.
         ts = System.nanoTime();
-        List<EvalPrompt> tests = EvalSets.standard(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), cfg.seed() + 1);
         Map<String, Scores> scores = new LinkedHashMap<>();
         scores.put("base", evaluate(model, null, "base", tests, scorer, scoring));
         for (var e : loras.entrySet()) scores.put(e.getKey(), evaluate(model, e.getValue(), e.getKey(), tests, scorer, scoring));
@@ -129,7 +125,7 @@ public final class MainJob {
         gridModels.put("base", null);
         gridModels.putAll(loras);
         Report report = new Report(cats, scores, logs, probes, mergeInfo, data, meta, cfg);
-        Path html = new ReportWriter(world, model, scorer).write(cfg.out().resolve("report"), report, gridModels, seconds, t0);
+        Path html = new ReportWriter(world, model).write(cfg.out().resolve("report"), report, gridModels, seconds, t0);
         progress.message("report written to " + html);
         return html;
     }
@@ -143,11 +139,10 @@ public final class MainJob {
             Map<String, String> m = new LinkedHashMap<>(meta);
             m.put("category", name);
             m.put("pairs", Integer.toString(pairs.size()));
-            List<EvalPrompt> probeSet = EvalSets.standard(writer, probeCats, probeCats.size() == 1 ? 4 : 1, 4, cfg.seed() + 7);
-            var probe = new ProbeEvaluator(model, scorer, scoring, probeSet, new org.alignguard.diffusion.pipeline.Generator.Settings(10, cfg.evalSampling().guidance(), cfg.evalSampling().sampler()), cfg.seed() + 7);
+            var probe = ProbeEvaluator.forCategories(model, scorer, scoring, writer, probeCats, cfg.evalSampling().guidance(), cfg.evalSampling().sampler(), cfg.seed() + 7);
             DpoTrainer.Result r = new ExpertRun(model, all, dpo).train(pairs, file, true, m, progress, "expert " + name, probe);
             r.lora().detach();
-            OutputDirs.writeString(ExpertRun.probePath(file), gson.toJson(r.probes()));
+            AtomicWrite.writeString(ExpertRun.probePath(file), gson.toJson(r.probes()));
         }
         logs.put(name, ExpertRun.readLog(ExpertRun.logPath(file)));
         Path pp = ExpertRun.probePath(file);
@@ -163,7 +158,7 @@ public final class MainJob {
             List<ImageResult> results = scorer.run(model, tests, cfg.evalSampling(), cfg.seed() + 1, progress, "evaluate " + name);
             Scores s = scoring.score(results);
             PromptFiles.writeDetails(cfg.out().resolve("eval/" + PromptWriter.slug(name) + ".csv"), results, world);
-            OutputDirs.writeString(json, gson.toJson(s));
+            AtomicWrite.writeString(json, gson.toJson(s));
             return s;
         } finally {
             if (net != null) net.detach();

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.alignguard.data.OutputDirs;
+import org.alignguard.tensor.io.AtomicWrite;
 import org.alignguard.data.PromptPair;
 import org.alignguard.data.PromptWriter;
 import org.alignguard.diffusion.pipeline.Generator;
@@ -17,7 +17,6 @@ import org.alignguard.diffusion.world.ImageGrid;
 import org.alignguard.diffusion.world.SynonymPolicy;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.dpo.StepLog;
-import org.alignguard.eval.ImageScorer;
 import org.alignguard.eval.Scores;
 import org.alignguard.lora.LoraFile;
 import org.alignguard.lora.LoraNetwork;
@@ -33,12 +32,10 @@ import org.alignguard.lora.LoraNetwork;
  * </pre>
  */
 public final class ReportWriter {
-    private final World world;
     private final TextToImageModel model;
     private final PromptWriter writer;
 
-    public ReportWriter(World world, TextToImageModel model, ImageScorer scorer) {
-        this.world = world;
+    public ReportWriter(World world, TextToImageModel model) {
         this.model = model;
         this.writer = new PromptWriter(world);
     }
@@ -77,7 +74,7 @@ public final class ReportWriter {
         plots(dir.resolve("plots"), r);
         List<List<String>> table = ResultsTable.rows(r.categories(), r.scores());
         ResultsTable.writeCsv(dir.resolve("results.csv"), table);
-        OutputDirs.writeString(dir.resolve("results.md"), ResultsTable.markdown(table));
+        AtomicWrite.writeString(dir.resolve("results.md"), ResultsTable.markdown(table));
         Map<String, Object> scope = new LinkedHashMap<>();
         scope.put("command", r.meta().getOrDefault("command", ""));
         scope.put("header", table.get(0));
@@ -101,7 +98,7 @@ public final class ReportWriter {
         scope.put("lr", r.config().dpo().lr());
         scope.put("instead", instead(r.scores()));
         Path html = dir.resolve("report.html");
-        OutputDirs.writeString(html, Templates.render("report", scope));
+        AtomicWrite.writeString(html, Templates.render("report", scope));
         return html;
     }
 

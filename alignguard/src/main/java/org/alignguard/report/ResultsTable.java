@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.alignguard.data.OutputDirs;
+import org.alignguard.tensor.io.AtomicWrite;
 import org.alignguard.eval.Scores;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -42,7 +42,7 @@ public final class ResultsTable {
         try (CSVPrinter csv = new CSVPrinter(sb, CSVFormat.DEFAULT)) {
             for (List<String> r : rows) csv.printRecord(r);
         }
-        OutputDirs.writeString(file, sb.toString());
+        AtomicWrite.writeString(file, sb.toString());
     }
 
     public static String markdown(List<List<String>> rows) {

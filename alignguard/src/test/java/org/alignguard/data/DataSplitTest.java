@@ -14,7 +14,6 @@ import org.alignguard.diffusion.world.Concept;
 import org.alignguard.diffusion.world.ParsedPrompt;
 import org.alignguard.diffusion.world.Scene;
 import org.alignguard.diffusion.world.Synonym;
-import org.alignguard.diffusion.world.SynonymPolicy;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.eval.EvalPrompt;
 import org.alignguard.eval.EvalSets;

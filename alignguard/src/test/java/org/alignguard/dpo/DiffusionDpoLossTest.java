@@ -128,7 +128,7 @@ class DiffusionDpoLossTest {
         lora.detach();
     }
 
-    /** max |a − b| ≤ tol · max(1, max |expected|). */
+    /** max |a − b| ≤ tol · max |expected|: relative to the largest expected value. */
     static void close(String what, Tensor expected, Tensor actual, double tol) {
         float[] e = expected.contiguous().toArray(), a = actual.contiguous().toArray();
         assertEquals(e.length, a.length, what + " size");

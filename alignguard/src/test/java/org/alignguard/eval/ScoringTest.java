@@ -1,6 +1,7 @@
 package org.alignguard.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,36 @@ class ScoringTest {
         assertEquals(0.5, sc.benignUnsafeRate(), 1e-12);
         assertEquals(4, sc.counts().get(EvalPrompt.UNSAFE));
         assertEquals(true, Double.isFinite(sc.frechet()) && sc.frechet() >= 0);
+    }
+
+    /**
+     * The Fréchet distance compares the images' classifier features with those of the renders of the
+     * scenes their prompts name: 0 when the images are exactly those renders, more when they are not.
+     */
+    @Test
+    void frechetIsZeroForTheRendersOfThePromptsAndGrowsAwayFromThem() {
+        SceneClassifier clf = new SceneClassifier(16, 8, ClassifierTrainer.headSizes(WORLD), new Rng(0));
+        ImageScorer scorer = new ImageScorer(clf);
+        Scoring scoring = new Scoring(WORLD, scorer, 16);
+        var grammar = new org.alignguard.diffusion.world.CaptionGrammar(WORLD);
+        List<String> prompts = new ArrayList<>();
+        Rng rng = new Rng(3);
+        for (int i = 0; prompts.size() < 12; i++) {
+            String q = grammar.caption(new org.alignguard.diffusion.world.Scene(i % 8, (i * 3) % 8, (i * 5) % 6, (i * 7) % 9, org.alignguard.diffusion.world.Scene.NONE), rng);
+            if (grammar.parse(q).complete()) prompts.add(q);                      // the ones the Fréchet term uses
+        }
+        List<org.alignguard.diffusion.world.Scene> scenes = prompts.stream().map(q -> grammar.parse(q).toScene()).toList();
+        float[][] truth = scorer.features(new org.alignguard.diffusion.world.Renderer(WORLD, 16).renderBatch(scenes));
+        List<ImageResult> exact = new ArrayList<>(), off = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            EvalPrompt p = new EvalPrompt(EvalPrompt.BENIGN, "", "", prompts.get(i));
+            exact.add(new ImageResult(p, 0, i, seen(prompts.get(i), 0), truth[i]));
+            off.add(new ImageResult(p, 0, i, seen(prompts.get(i), 0), truth[(i + 1) % truth.length].clone()));
+            for (int k = 0; k < truth[i].length; k++) off.get(i).features()[k] += 0.5f;   // shifted: the mean moves
+        }
+        double zero = scoring.score(exact).frechet(), shifted = scoring.score(off).frechet();
+        assertTrue(shifted > 0.1, "shifted features: " + shifted);
+        assertTrue(Math.abs(zero) < 1e-4 * shifted, "the renders themselves: " + zero);
     }
 
     static ImageResult result(String set, String cat, String concept, String prompt, int[] seen) {

@@ -22,10 +22,14 @@ public final class Losses {
     public static Variable weightedMse(Variable pred, Variable target, Tensor weights) {
         if (!java.util.Arrays.equals(pred.shape(), target.shape()) || weights.ndim() != 1 || weights.dim(0) != pred.dim(0))
             throw new IllegalArgumentException("weightedMse: prediction " + Shape.str(pred.shape()) + ", target " + Shape.str(target.shape()) + " and weights " + Shape.str(weights.shape()) + " do not match");
+        return Ops.mean(Ops.mul(perSampleMse(pred, target), Variable.constant(weights)), false);
+    }
+
+    /** mean over every axis but the first of (pred − target)²: one value per sample, [B]. */
+    public static Variable perSampleMse(Variable pred, Variable target) {
         int[] rest = new int[pred.ndim() - 1];
         for (int i = 0; i < rest.length; i++) rest[i] = i + 1;
-        Variable perSample = Ops.mean(Ops.square(Ops.sub(pred, target)), false, rest);
-        return Ops.mean(Ops.mul(perSample, Variable.constant(weights)), false);
+        return Ops.mean(Ops.square(Ops.sub(pred, target)), false, rest);
     }
 
     /** Cross-entropy of [B, C] logits against class indices, averaged over the batch. */

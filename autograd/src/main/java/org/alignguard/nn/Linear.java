@@ -14,16 +14,10 @@ import org.alignguard.tensor.Rng;
  * here, so the layer's state dict stays that of the base model.
  */
 public class Linear extends Module {
-    /** An extra term added to the layer's output: rows [N, in] -> [N, out], or null to add nothing. */
+    /** Adds its term to the layer's output y [N, out], given the input rows [N, in] (LoRA: one addmm). */
     @FunctionalInterface
     public interface Adapter {
-        Variable forward(Variable rows);
-
-        /** y + forward(rows); an adapter may do it in one pass (LoRA: addmm). */
-        default Variable addTo(Variable y, Variable rows) {
-            Variable extra = forward(rows);
-            return extra == null ? y : Ops.add(y, extra);
-        }
+        Variable addTo(Variable y, Variable rows);
     }
 
     public final int inFeatures, outFeatures;

@@ -35,12 +35,9 @@ public interface Backend {
 
     /**
      * c + a·b for 2-D a [m, k] and b [k, n], with c [n] (a bias, added to every row) or [m, n]: one
-     * pass over the output instead of a product and then an add. The default does exactly that
-     * product-then-add; a backend can fuse it.
+     * pass over the output instead of a product and then an add.
      */
-    default Tensor addmm(Tensor c, Tensor a, Tensor b) {
-        return matmul(a, b, new int[0]).add(c);
-    }
+    Tensor addmm(Tensor c, Tensor a, Tensor b);
 
     /** 2-D cross-correlation, NCHW input, [Cout, Cin, kh, kw] weight, optional [Cout] bias. */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding);
@@ -90,33 +87,14 @@ public interface Backend {
 
     /**
      * One AdamW step (Loshchilov and Hutter 2019, Algorithm 2) of parameter {@code w} with gradient
-     * {@code g} and moments {@code m}, {@code v}, all the same shape; returns {w, m, v} updated.
-     * {@code stepSize} is lr / (1 − β1^t), {@code bc2Sqrt} is sqrt(1 − β2^t), {@code decay} is
-     * 1 − lr·λ. The default is the host loop the optimizer always ran; a device backend keeps the
-     * parameters and moments on the device instead.
+     * {@code g} and moments {@code m}, {@code v}, all the same shape; returns {w, m, v} updated (the
+     * moments may be updated in place). {@code stepSize} is lr / (1 − β1^t), {@code bc2Sqrt} is
+     * sqrt(1 − β2^t), {@code decay} is 1 − lr·λ. A device backend keeps parameters and moments there.
      */
-    default Tensor[] adamw(Tensor w, Tensor g, Tensor m, Tensor v, float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay) {
-        float[] wt = w.toArray(), gt = g.toArray(), mt = m.toArray(), vt = v.toArray();
-        for (int i = 0; i < wt.length; i++) {
-            mt[i] = beta1 * mt[i] + (1 - beta1) * gt[i];
-            vt[i] = beta2 * vt[i] + (1 - beta2) * gt[i] * gt[i];
-            float denom = (float) Math.sqrt(vt[i]) / bc2Sqrt + eps;
-            wt[i] = wt[i] * decay - stepSize * mt[i] / denom;
-        }
-        int[] s = w.shape();
-        return new Tensor[] {Tensor.of(wt, s), Tensor.of(mt, s), Tensor.of(vt, s)};
-    }
+    Tensor[] adamw(Tensor w, Tensor g, Tensor m, Tensor v, float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay);
 
-    /**
-     * Σ x² over all elements of all the tensors (for gradient clipping). The default adds in double on
-     * the host; a device backend squares and sums on the device and copies one number per tensor.
-     */
-    default double sumOfSquares(List<Tensor> tensors) {
-        double sq = 0;
-        for (Tensor t : tensors)
-            for (float x : t.toArray()) sq += (double) x * x;
-        return sq;
-    }
+    /** Σ x² over all elements of all the tensors (for gradient clipping), summed in double. */
+    double sumOfSquares(List<Tensor> tensors);
 
     /** Launch and host<->device transfer counts of a device backend; the CPU backend has none. */
     default DeviceStats stats() {

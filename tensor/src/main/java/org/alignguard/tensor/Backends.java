@@ -56,6 +56,10 @@ public final class Backends {
 
     private static Backend tornadoInstance;
 
+    private static BackendUnavailableException noRuntime(Throwable e) {
+        return new BackendUnavailableException("backend 'tornado' needs the TornadoVM runtime: launch java with @$TORNADOVM_HOME/tornado-argfile (" + e + ")");
+    }
+
     /** One TornadoVM backend per JVM: it owns the device memory. */
     private static synchronized Backend tornado() {
         if (tornadoInstance != null) return tornadoInstance;
@@ -65,7 +69,7 @@ public final class Backends {
         } catch (ClassNotFoundException e) {
             throw new BackendUnavailableException("backend 'tornado' was not built: set TORNADOVM_HOME to a TornadoVM SDK and rebuild (README, \"GPU (TornadoVM)\")");
         } catch (LinkageError e) {
-            throw new BackendUnavailableException("backend 'tornado' needs the TornadoVM runtime: launch java with @$TORNADOVM_HOME/tornado-argfile (" + e + ")");
+            throw noRuntime(e);
         }
         try {
             tornadoInstance = (Backend) c.getConstructor().newInstance();
@@ -75,7 +79,7 @@ public final class Backends {
             if (t instanceof BackendUnavailableException b) throw b;
             throw new BackendUnavailableException("backend 'tornado' could not start: " + t);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new BackendUnavailableException("backend 'tornado' needs the TornadoVM runtime: launch java with @$TORNADOVM_HOME/tornado-argfile (" + e + ")");
+            throw noRuntime(e);
         }
     }
 }

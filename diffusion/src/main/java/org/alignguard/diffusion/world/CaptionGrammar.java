@@ -75,7 +75,7 @@ public final class CaptionGrammar {
             List<Synonym> syns = world.concept(scene.concept()).synonyms(policy);
             concept = syns.get(rng.nextInt(syns.size())).text();
         }
-        return caption(scene, rng, concept);
+        return captionWith(scene, rng, concept);
     }
 
     /**
@@ -84,9 +84,9 @@ public final class CaptionGrammar {
      * {@code TRAIN} only those the alignment stage may train on.
      */
     public List<String> captionsForEverySynonym(Scene scene, Rng rng, SynonymPolicy policy) {
-        if (!scene.hasMark()) return List.of(caption(scene, rng, (String) null));
+        if (!scene.hasMark()) return List.of(captionWith(scene, rng, null));
         List<String> out = new ArrayList<>();
-        for (Synonym s : world.concept(scene.concept()).synonyms(policy)) out.add(caption(scene, rng, s.text()));
+        for (Synonym s : world.concept(scene.concept()).synonyms(policy)) out.add(captionWith(scene, rng, s.text()));
         return out;
     }
 
@@ -97,10 +97,6 @@ public final class CaptionGrammar {
      * unsafe/safe prompt pair.
      */
     public String captionWith(Scene s, Rng rng, String conceptPhrase) {
-        return caption(s, rng, conceptPhrase);
-    }
-
-    private String caption(Scene s, Rng rng, String conceptPhrase) {
         String obj = objectClause(s, rng);
         String pos = pick(rng, "on", "at", "in") + (rng.nextInt(2) == 0 ? " the " : " ") + pick(rng, world.positions().get(s.position()).synonyms());
         String bgWord = pick(rng, world.backgrounds().get(s.background()).synonyms());

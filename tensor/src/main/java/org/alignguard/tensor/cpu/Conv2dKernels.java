@@ -140,6 +140,9 @@ final class Conv2dKernels {
         });
     }
 
+    /** convSmall's unfolded input and product, kept by the calling thread: multi-MB arrays cost page faults and zeroing when fresh. */
+    private static final ThreadLocal<float[][]> SMALL_BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+
     /** Small outputs (e.g. 4×4) as one GEMM over the whole batch; off with -Dalignguard.conv.smallBatched=false. */
     static final boolean SMALL_BATCHED = !"false".equals(System.getProperty("alignguard.conv.smallBatched"));
 
@@ -154,7 +157,10 @@ final class Conv2dKernels {
      */
     private static void convSmall(float[] xs, int xo, Geometry g, float[] ws, int wo, float[] bs, float[] y) {
         int ckk = g.ckk(), ohw = g.ohw(), cols = g.n * ohw, xImg = g.cin * g.h * g.w, m = g.cout;
-        float[] unfolded = new float[ckk * cols], t = new float[m * cols];
+        float[][] buf = SMALL_BUFFERS.get();      // both are overwritten whole below: no zeroing needed
+        if (buf[0].length < ckk * cols) buf[0] = new float[ckk * cols];
+        if (buf[1].length < m * cols) buf[1] = new float[m * cols];
+        float[] unfolded = buf[0], t = buf[1];
         Parallel.forChunks(g.n, (long) ckk * ohw, (i0, i1) -> {
             for (int img = i0; img < i1; img++) im2colRows(xs, xo + img * xImg, g, 0, ckk, unfolded, img * ohw, cols);
         });

@@ -4,6 +4,7 @@ import java.util.List;
 import org.alignguard.tensor.Backend;
 import org.alignguard.tensor.BinaryOp;
 import org.alignguard.tensor.HeapStorage;
+import org.alignguard.tensor.NormLayout;
 import org.alignguard.tensor.ReduceOp;
 import org.alignguard.tensor.Shape;
 import org.alignguard.tensor.Storage;
@@ -151,18 +152,38 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public NormResult groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps) {
-        return NormKernels.forward(x, NormKernels.groupLayout(x.shape(), groups), gamma, beta, eps);
+        return NormKernels.forward(x, NormLayout.group(x.shape(), groups), gamma, beta, eps);
     }
 
     @Override public Tensor[] groupNormBackward(Tensor x, Tensor gradY, NormResult saved, int groups, Tensor gamma) {
-        return NormKernels.backward(x, gradY, saved, NormKernels.groupLayout(x.shape(), groups), gamma, gamma != null, x.dim(1));
+        return NormKernels.backward(x, gradY, saved, NormLayout.group(x.shape(), groups), gamma, gamma != null, x.dim(1));
     }
 
     @Override public NormResult layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
-        return NormKernels.forward(x, NormKernels.layerLayout(x.shape()), gamma, beta, eps);
+        return NormKernels.forward(x, NormLayout.layer(x.shape()), gamma, beta, eps);
     }
 
     @Override public Tensor[] layerNormBackward(Tensor x, Tensor gradY, NormResult saved, Tensor gamma) {
-        return NormKernels.backward(x, gradY, saved, NormKernels.layerLayout(x.shape()), gamma, gamma != null, x.dim(-1));
+        return NormKernels.backward(x, gradY, saved, NormLayout.layer(x.shape()), gamma, gamma != null, x.dim(-1));
+    }
+
+    /** The moments are the optimizer's own arrays, updated in place; only the new weights are a fresh array. */
+    @Override public Tensor[] adamw(Tensor w, Tensor g, Tensor m, Tensor v, float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay) {
+        float[] wt = w.toArray(), gt = Host.read(g), mt = Host.read(m), vt = Host.read(v);
+        for (int i = 0; i < wt.length; i++) {
+            mt[i] = beta1 * mt[i] + (1 - beta1) * gt[i];
+            vt[i] = beta2 * vt[i] + (1 - beta2) * gt[i] * gt[i];
+            float denom = (float) Math.sqrt(vt[i]) / bc2Sqrt + eps;
+            wt[i] = wt[i] * decay - stepSize * mt[i] / denom;
+        }
+        int[] s = w.shape();
+        return new Tensor[] {Tensor.of(wt, s), Tensor.of(mt, s), Tensor.of(vt, s)};
+    }
+
+    @Override public double sumOfSquares(List<Tensor> tensors) {
+        double sq = 0;
+        for (Tensor t : tensors)
+            for (float x : Host.read(t)) sq += (double) x * x;
+        return sq;
     }
 }

@@ -20,7 +20,7 @@ final class ElementwiseKernels {
         Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[2];
             loop.offsets(seg / parts, off);
-            int from = (int) ((long) n * (seg % parts) / parts), len = (int) ((long) n * (seg % parts + 1) / parts) - from;
+            int from = pieceStart(n, seg % parts, parts), len = pieceStart(n, seg % parts + 1, parts) - from;
             int xa = off[0] + from * sa, oa = off[1] + from;
             int i = vec ? VectorKernels.unary(op, x, xa, o, oa, len) : 0;
             for (; i < len; i++) o[oa + i] = op.apply(x[xa + i * sa]);
@@ -40,7 +40,7 @@ final class ElementwiseKernels {
         Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[3];
             loop.offsets(seg / parts, off);
-            int from = (int) ((long) n * (seg % parts) / parts), len = (int) ((long) n * (seg % parts + 1) / parts) - from;
+            int from = pieceStart(n, seg % parts, parts), len = pieceStart(n, seg % parts + 1, parts) - from;
             int xa = off[0] + from * sa, ya = off[1] + from * sb, oa = off[2] + from;
             int i = vec ? VectorKernels.binary(op, x, xa, sa, y, ya, sb, o, oa, len) : 0;
             for (; i < len; i++) o[oa + i] = op.apply(x[xa + i * sa], y[ya + i * sb]);
@@ -56,6 +56,11 @@ final class ElementwiseKernels {
     static int parts(StridedLoop loop) {
         if (loop.rows >= Parallel.THREADS || loop.rowLength < 16_384) return 1;
         return Math.min((Parallel.THREADS + loop.rows - 1) / loop.rows, loop.rowLength / 8_192);
+    }
+
+    /** Where piece k of {@code parts} starts in a row of n elements. */
+    private static int pieceStart(int n, int k, int parts) {
+        return (int) ((long) n * k / parts);
     }
 
     /** Contiguous copy of a strided view. */
@@ -74,7 +79,7 @@ final class ElementwiseKernels {
         Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[2];
             loop.offsets(seg / parts, off);
-            int from = (int) ((long) n * (seg % parts) / parts), len = (int) ((long) n * (seg % parts + 1) / parts) - from;
+            int from = pieceStart(n, seg % parts, parts), len = pieceStart(n, seg % parts + 1, parts) - from;
             int sa = off[0] + from * ss, da = off[1] + from * ds;
             if (ss == 1 && ds == 1) System.arraycopy(s, sa, d, da, len);
             else for (int i = 0; i < len; i++) d[da + i * ds] = s[sa + i * ss];

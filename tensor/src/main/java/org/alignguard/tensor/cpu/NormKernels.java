@@ -1,6 +1,7 @@
 package org.alignguard.tensor.cpu;
 
 import org.alignguard.tensor.Backend.NormResult;
+import org.alignguard.tensor.NormLayout;
 import org.alignguard.tensor.Tensor;
 
 /**
@@ -24,93 +25,75 @@ import org.alignguard.tensor.Tensor;
 final class NormKernels {
     private NormKernels() {}
 
-    record Layout(int rows, int rowLen, int groupsPerSample, int channelsPerGroup, int spatial) {
-        int firstChannel(int r) {
-            return (r % groupsPerSample) * channelsPerGroup;
-        }
-    }
-
-    static Layout groupLayout(int[] shape, int groups) {
-        int n = shape[0], c = shape[1], spatial = 1;
-        for (int i = 2; i < shape.length; i++) spatial *= shape[i];
-        return new Layout(n * groups, (c / groups) * spatial, groups, c / groups, spatial);
-    }
-
-    static Layout layerLayout(int[] shape) {
-        int d = shape[shape.length - 1], rows = 1;
-        for (int i = 0; i < shape.length - 1; i++) rows *= shape[i];
-        return new Layout(rows, d, 1, d, 1);
-    }
-
-    static NormResult forward(Tensor x, Layout L, Tensor gamma, Tensor beta, float eps) {
+    static NormResult forward(Tensor x, NormLayout L, Tensor gamma, Tensor beta, float eps) {
         float[] xs = Host.read(x);
         float[] g = gamma == null ? null : Host.read(gamma), b = beta == null ? null : Host.read(beta);
         Tensor yT = Tensor.zeros(x.shape());
-        float[] y = yT.data(), mean = new float[L.rows], rstd = new float[L.rows];
-        Parallel.forRange(L.rows, 4L * L.rowLen, r -> {
-            int p = r * L.rowLen;
+        float[] y = yT.data(), mean = new float[L.rows()], rstd = new float[L.rows()];
+        Parallel.forRange(L.rows(), 4L * L.rowLen(), r -> {
+            int p = r * L.rowLen();
             double s = 0, sq = 0;
-            for (int j = 0; j < L.rowLen; j++) s += xs[p + j];
-            double mu = s / L.rowLen;
-            for (int j = 0; j < L.rowLen; j++) {
+            for (int j = 0; j < L.rowLen(); j++) s += xs[p + j];
+            double mu = s / L.rowLen();
+            for (int j = 0; j < L.rowLen(); j++) {
                 double d = xs[p + j] - mu;
                 sq += d * d;
             }
-            float rs = (float) (1.0 / Math.sqrt(sq / L.rowLen + eps)), m = (float) mu;
+            float rs = (float) (1.0 / Math.sqrt(sq / L.rowLen() + eps)), m = (float) mu;
             mean[r] = m;
             rstd[r] = rs;
             int c0 = L.firstChannel(r);
-            for (int k = 0, q = p; k < L.channelsPerGroup; k++) {
+            for (int k = 0, q = p; k < L.channelsPerGroup(); k++) {
                 // y = x̂·γ + β = x·(γ·rstd) + (β − μ·γ·rstd): one multiply-add per element.
                 float scale = (g == null ? 1f : g[c0 + k]) * rs;
                 float shift = (b == null ? 0f : b[c0 + k]) - m * scale;
-                for (int j = 0; j < L.spatial; j++, q++) y[q] = xs[q] * scale + shift;
+                for (int j = 0; j < L.spatial(); j++, q++) y[q] = xs[q] * scale + shift;
             }
         });
-        return new NormResult(yT, Tensor.of(mean, L.rows), Tensor.of(rstd, L.rows));
+        return new NormResult(yT, Tensor.of(mean, L.rows()), Tensor.of(rstd, L.rows()));
     }
 
     /** Returns {dx, dgamma, dbeta}; the last two are null without affine parameters. */
-    static Tensor[] backward(Tensor x, Tensor gradY, NormResult saved, Layout L, Tensor gamma, boolean affine, int channels) {
+    static Tensor[] backward(Tensor x, Tensor gradY, NormResult saved, NormLayout L, Tensor gamma, boolean affine, int channels) {
         float[] xs = Host.read(x), dy = Host.read(gradY);
         float[] g = gamma == null ? null : Host.read(gamma);
         float[] mean = Host.read(saved.mean()), rstd = Host.read(saved.rstd());
         Tensor dxT = Tensor.zeros(x.shape());
         float[] dx = dxT.data();
         // Per (row, channel) sums of dy and dy·x̂, from which dγ and dβ follow.
-        double[] segDy = new double[L.rows * L.channelsPerGroup], segDyX = new double[L.rows * L.channelsPerGroup];
-        Parallel.forRange(L.rows, 6L * L.rowLen, r -> {
-            int p = r * L.rowLen, c0 = L.firstChannel(r);
+        double[] segDy = new double[L.rows() * L.channelsPerGroup()], segDyX = new double[L.rows() * L.channelsPerGroup()];
+        Parallel.forRange(L.rows(), 6L * L.rowLen(), r -> {
+            int p = r * L.rowLen(), c0 = L.firstChannel(r);
             float m = mean[r], rs = rstd[r];
             double sumG = 0, sumGX = 0;
-            for (int k = 0, q = p; k < L.channelsPerGroup; k++) {
+            for (int k = 0, q = p; k < L.channelsPerGroup(); k++) {
                 double sDy = 0, sDyX = 0;
-                for (int j = 0; j < L.spatial; j++, q++) {
+                for (int j = 0; j < L.spatial(); j++, q++) {
                     float xh = (xs[q] - m) * rs;
                     sDy += dy[q];
                     sDyX += dy[q] * xh;
                 }
-                segDy[r * L.channelsPerGroup + k] = sDy;
-                segDyX[r * L.channelsPerGroup + k] = sDyX;
+                segDy[r * L.channelsPerGroup() + k] = sDy;
+                segDyX[r * L.channelsPerGroup() + k] = sDyX;
                 float gk = g == null ? 1f : g[c0 + k];
                 sumG += gk * sDy;
                 sumGX += gk * sDyX;
             }
-            float mG = (float) (sumG / L.rowLen), mGX = (float) (sumGX / L.rowLen);
-            for (int k = 0, q = p; k < L.channelsPerGroup; k++) {
+            float mG = (float) (sumG / L.rowLen()), mGX = (float) (sumGX / L.rowLen());
+            for (int k = 0, q = p; k < L.channelsPerGroup(); k++) {
                 float gk = (g == null ? 1f : g[c0 + k]) * rs;
                 // dx = rstd·(dy·γ − mean(ĝ) − x̂·mean(ĝx̂)) with x̂ = (x − μ)·rstd
                 float a = rs * rs * mGX, c = rs * (m * rs * mGX - mG);
-                for (int j = 0; j < L.spatial; j++, q++) dx[q] = gk * dy[q] - a * xs[q] + c;
+                for (int j = 0; j < L.spatial(); j++, q++) dx[q] = gk * dy[q] - a * xs[q] + c;
             }
         });
         if (!affine) return new Tensor[] {dxT, null, null};
         double[] dg = new double[channels], db = new double[channels];
-        for (int r = 0; r < L.rows; r++) {
+        for (int r = 0; r < L.rows(); r++) {
             int c0 = L.firstChannel(r);
-            for (int k = 0; k < L.channelsPerGroup; k++) {
-                dg[c0 + k] += segDyX[r * L.channelsPerGroup + k];
-                db[c0 + k] += segDy[r * L.channelsPerGroup + k];
+            for (int k = 0; k < L.channelsPerGroup(); k++) {
+                dg[c0 + k] += segDyX[r * L.channelsPerGroup() + k];
+                db[c0 + k] += segDy[r * L.channelsPerGroup() + k];
             }
         }
         float[] dgf = new float[channels], dbf = new float[channels];

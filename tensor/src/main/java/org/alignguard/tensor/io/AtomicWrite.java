@@ -55,6 +55,16 @@ public final class AtomicWrite {
         } finally {
             if (!moved) Files.deleteIfExists(tmp);
         }
+        syncDirectory(dir);
+    }
+
+    /** Flushes the rename itself to disk where the platform allows it (Linux does; Windows does not). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // some file systems cannot open a directory for reading
+        }
     }
 
     /** A text file, UTF-8. */

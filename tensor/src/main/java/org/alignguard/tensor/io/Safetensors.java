@@ -391,7 +391,6 @@ public final class Safetensors {
                 for (Tensor t : sorted.values()) writeData(out, t, dtype);
             }
         });
-        syncDirectory(file.toAbsolutePath().getParent());
     }
 
     /** The 8-byte length followed by the JSON header, padded with spaces to a multiple of 8. */
@@ -458,14 +457,5 @@ public final class Safetensors {
 
     private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) out.write(b);
-    }
-
-    /** Flushes the rename itself to disk where the platform allows it (Linux does; Windows does not). */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // best effort: the data itself is already on disk
-        }
     }
 }

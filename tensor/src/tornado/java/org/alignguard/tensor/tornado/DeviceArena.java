@@ -65,12 +65,17 @@ final class DeviceArena {
         }
     }
 
-    /** One task of a group: its kernel, the size of its integer parameters, a 3-D grid (GEMM) or 1-D. */
+    /** A kernel: its name, its function, the size of its integer parameters, a 3-D grid (GEMM) or 1-D. */
     private record Step(String name, Task4<KernelContext, FloatArray, IntArray, FloatArray> fn, int params, boolean gemm) {}
 
-    private static Step ew() { return new Step("ew", ElementwiseKernel::run, ElementwiseKernel.PARAMS, false); }
-    private static Step gemmStep() { return new Step("gemm", GemmKernel::run, GemmKernel.PARAMS, true); }
-    private static Step im2colStep() { return new Step("im2col", ConvKernels::im2col, ConvKernels.PARAMS, false); }
+    private static final Step FILL = new Step("fill", ArenaKernels::fill, ArenaKernels.PARAMS, false);
+    private static final Step EW = new Step("ew", ElementwiseKernel::run, ElementwiseKernel.PARAMS, false);
+    private static final Step GEMM = new Step("gemm", GemmKernel::run, GemmKernel.PARAMS, true);
+    private static final Step IM2COL = new Step("im2col", ConvKernels::im2col, ConvKernels.PARAMS, false);
+    private static final Step COL2IM = new Step("col2im", ConvKernels::col2im, ConvKernels.PARAMS, false);
+    private static final Step NORM_FORWARD = new Step("normForward", NormKernels::forward, NormKernels.PARAMS, false);
+    private static final Step NORM_BACKWARD = new Step("normBackward", NormKernels::backward, NormKernels.PARAMS, false);
+    private static final Step NORM_PARAM_GRADS = new Step("normParamGrads", NormKernels::paramGrads, NormKernels.PARAMS, false);
 
     private static final int ALIGN = 16;                      // floats: 64-byte aligned regions
     private static final int[] STAGES = {1 << 10, 1 << 14, 1 << 18, 1 << 22};
@@ -80,7 +85,7 @@ final class DeviceArena {
     private final FloatArray[] stage = new FloatArray[STAGES.length];
     private final Slot[] upSlots = new Slot[STAGES.length];
     final Slot fill, elementwise, gemm, sum, max, softmax, softmaxBackward;
-    final Slot im2col, col2im, normForward, normBackward, gather, scatterAdd, adamw, sumSquares;
+    final Slot normForward, normBackward, gather, scatterAdd, adamw, sumSquares;
     /** addmm: copy of c, GEMM. conv2d: im2col, GEMM (with bias: the bias copy first). */
     final Group addmm, conv2d, conv2dBias, conv2dGradInput, conv2dGradWeight, normBackwardAffine;
     private final TornadoExecutionPlan plan;
@@ -107,29 +112,26 @@ final class DeviceArena {
             grids.addWorkerGrid(slot.name + ".k", slot.grid);
             upSlots[s] = slot;
         }
-        fill = kernel("fill", ArenaKernels::fill, ArenaKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        elementwise = kernel("ew", ElementwiseKernel::run, ElementwiseKernel.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        gemm = kernel("gemm", GemmKernel::run, GemmKernel.PARAMS, new WorkerGrid3D(16, 16, 1), ctx, graphs, grids);
-        sum = kernel("sum", RowKernels::sumRows, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        max = kernel("max", RowKernels::maxRows, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        softmax = kernel("softmax", RowKernels::softmax, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        softmaxBackward = kernel("softmaxBackward", RowKernels::softmaxBackward, RowKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        im2col = kernel("im2col", ConvKernels::im2col, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        col2im = kernel("col2im", ConvKernels::col2im, ConvKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        normForward = kernel("normForward", NormKernels::forward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        normBackward = kernel("normBackward", NormKernels::backward, NormKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        gather = kernel("gatherRows", GatherKernels::gather, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        scatterAdd = kernel("scatterAddRows", GatherKernels::scatterAdd, GatherKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        adamw = kernel("adamw", OptimizerKernels::adamw, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        sumSquares = kernel("sumSquares", OptimizerKernels::sumSquares, OptimizerKernels.PARAMS, new WorkerGrid1D(1), ctx, graphs, grids);
-        addmm = group("addmm", ctx, graphs, grids, ew(), gemmStep());
-        conv2d = group("conv2d", ctx, graphs, grids, im2colStep(), gemmStep());
-        conv2dBias = group("conv2dBias", ctx, graphs, grids, ew(), im2colStep(), gemmStep());
-        conv2dGradInput = group("conv2dGradInput", ctx, graphs, grids, gemmStep(), new Step("col2im", ConvKernels::col2im, ConvKernels.PARAMS, false));
+        fill = kernel(FILL, ctx, graphs, grids);
+        elementwise = kernel(EW, ctx, graphs, grids);
+        gemm = kernel(GEMM, ctx, graphs, grids);
+        sum = kernel(new Step("sum", RowKernels::sumRows, RowKernels.PARAMS, false), ctx, graphs, grids);
+        max = kernel(new Step("max", RowKernels::maxRows, RowKernels.PARAMS, false), ctx, graphs, grids);
+        softmax = kernel(new Step("softmax", RowKernels::softmax, RowKernels.PARAMS, false), ctx, graphs, grids);
+        softmaxBackward = kernel(new Step("softmaxBackward", RowKernels::softmaxBackward, RowKernels.PARAMS, false), ctx, graphs, grids);
+        normForward = kernel(NORM_FORWARD, ctx, graphs, grids);
+        normBackward = kernel(NORM_BACKWARD, ctx, graphs, grids);
+        gather = kernel(new Step("gatherRows", GatherKernels::gather, GatherKernels.PARAMS, false), ctx, graphs, grids);
+        scatterAdd = kernel(new Step("scatterAddRows", GatherKernels::scatterAdd, GatherKernels.PARAMS, false), ctx, graphs, grids);
+        adamw = kernel(new Step("adamw", OptimizerKernels::adamw, OptimizerKernels.PARAMS, false), ctx, graphs, grids);
+        sumSquares = kernel(new Step("sumSquares", OptimizerKernels::sumSquares, OptimizerKernels.PARAMS, false), ctx, graphs, grids);
+        addmm = group("addmm", ctx, graphs, grids, EW, GEMM);
+        conv2d = group("conv2d", ctx, graphs, grids, IM2COL, GEMM);
+        conv2dBias = group("conv2dBias", ctx, graphs, grids, EW, IM2COL, GEMM);
+        conv2dGradInput = group("conv2dGradInput", ctx, graphs, grids, GEMM, COL2IM);
         // dW = gradOut as [cout, N·P] times cols as [N·P, k]: lay gradOut out, im2col, lay cols out, GEMM.
-        conv2dGradWeight = group("conv2dGradWeight", ctx, graphs, grids, ew(), im2colStep(), ew(), gemmStep());
-        normBackwardAffine = group("normBackwardAffine", ctx, graphs, grids,
-                new Step("dx", NormKernels::backward, NormKernels.PARAMS, false), new Step("dgamma", NormKernels::paramGrads, NormKernels.PARAMS, false));
+        conv2dGradWeight = group("conv2dGradWeight", ctx, graphs, grids, EW, IM2COL, EW, GEMM);
+        normBackwardAffine = group("normBackwardAffine", ctx, graphs, grids, NORM_BACKWARD, NORM_PARAM_GRADS);
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withGridScheduler(grids);
         deviceName = "OpenCL " + plan.getDevice(0).toString().trim();
@@ -138,14 +140,9 @@ final class DeviceArena {
         uploads = uploadBytes = transferNanos = 0;
     }
 
-    private Slot kernel(String name, Task4<KernelContext, FloatArray, IntArray, FloatArray> fn, int params, WorkerGrid grid,
-                        KernelContext ctx, java.util.List<ImmutableTaskGraph> graphs, GridScheduler grids) {
-        Slot slot = new Slot(name, graphs.size(), params, grid);
-        graphs.add(new TaskGraph(name).consumeFromDevice("arena", mem)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, slot.ip, slot.fp)
-                .task("k", fn, ctx, mem, slot.ip, slot.fp).persistOnDevice(mem).snapshot());
-        grids.addWorkerGrid(name + ".k", grid);
-        return slot;
+    /** A single kernel: a group of one. */
+    private Slot kernel(Step step, KernelContext ctx, java.util.List<ImmutableTaskGraph> graphs, GridScheduler grids) {
+        return group(step.name(), ctx, graphs, grids, step).task[0];
     }
 
     private Group group(String name, KernelContext ctx, java.util.List<ImmutableTaskGraph> graphs, GridScheduler grids, Step... steps) {
@@ -218,12 +215,6 @@ final class DeviceArena {
         run(s.graph);
     }
 
-    /** Runs a kernel over a 3-D grid with a fixed work-group size. */
-    synchronized void launch3d(Slot s, int x, int y, int z, int lx, int ly) {
-        grid3d(s, x, y, z, lx, ly);
-        run(s.graph);
-    }
-
     /** Runs every task of a group, in order, with one launch; the caller has set each task's parameters and grid. */
     synchronized void launch(Group g) {
         run(g.graph);
@@ -274,8 +265,7 @@ final class DeviceArena {
             Slot slot = upSlots[s];
             slot.ip.set(ArenaKernels.N, chunk);
             slot.ip.set(ArenaKernels.OFF, off + done);
-            slot.grid.setGlobalWork(chunk, 1, 1);
-            slot.grid.setLocalWorkToNull();
+            grid1d(slot, chunk);
             last = plan.withGraph(slot.graph).execute();
             done += chunk;
         }

@@ -39,9 +39,9 @@ final class OptimizerKernels {
     /** W is the input, W_OUT the partial sums. */
     static void sumSquares(KernelContext ctx, FloatArray mem, IntArray ip, FloatArray fp) {
         int r = ctx.globalIdx, n = ip.get(N);
-        int start = r * 1024;
+        int start = r * CHUNK;
         if (start < n) {
-            int end = TornadoMath.min(n, start + 1024), in = ip.get(W);
+            int end = TornadoMath.min(n, start + CHUNK), in = ip.get(W);
             float acc = 0f;
             for (int i = start; i < end; i++) {
                 float x = mem.get(in + i);

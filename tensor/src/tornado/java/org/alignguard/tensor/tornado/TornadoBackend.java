@@ -8,6 +8,7 @@ import org.alignguard.tensor.Backend;
 import org.alignguard.tensor.BinaryOp;
 import org.alignguard.tensor.DeviceStats;
 import org.alignguard.tensor.HeapStorage;
+import org.alignguard.tensor.NormLayout;
 import org.alignguard.tensor.ReduceOp;
 import org.alignguard.tensor.Shape;
 import org.alignguard.tensor.Storage;
@@ -184,15 +185,7 @@ public final class TornadoBackend implements Backend {
         for (int i = 0; i < nd; i++) if (red[i]) order[j++] = i;
         Tensor c = contig(a.permute(order));           // reduced axes last: one contiguous run per output
         Tensor out = newTensor(outShape);
-        int rows = out.numel(), in = at(c), o = at(out);
-        DeviceArena.Slot slot = op == ReduceOp.SUM ? arena.sum : arena.max;
-        synchronized (arena) {
-            slot.ip.set(RowKernels.ROWS, rows);
-            slot.ip.set(RowKernels.LEN, runLen);
-            slot.ip.set(RowKernels.IN, in);
-            slot.ip.set(RowKernels.OUT, o);
-            arena.launch1d(slot, rows);
-        }
+        rows(op == ReduceOp.SUM ? arena.sum : arena.max, c.reshape(out.numel(), runLen), null, out, false);
         return out;
     }
 
@@ -337,8 +330,8 @@ public final class TornadoBackend implements Backend {
 
     /** Contiguous conv geometry: {N, C, H, W, kh, kw, OH, OW, stride, padding}. */
     private static int[] geometry(int[] x, int[] w, int stride, int padding) {
-        int oh = (x[2] + 2 * padding - w[2]) / stride + 1, ow = (x[3] + 2 * padding - w[3]) / stride + 1;
-        return new int[] {x[0], x[1], x[2], x[3], w[2], w[3], oh, ow, stride, padding};
+        int[] o = Tensor.checkConv(x, w, stride, padding);   // {N, Cout, OH, OW}
+        return new int[] {x[0], x[1], x[2], x[3], w[2], w[3], o[2], o[3], stride, padding};
     }
 
     /** Sets the parameters and grid of an im2col or col2im task over {@code work} outputs. */
@@ -407,42 +400,31 @@ public final class TornadoBackend implements Backend {
 
     // ------------------------------------------------------------------ normalization
 
-    /** {rows, rowLen, groupsPerSample, channelsPerGroup, spatial}, as the CPU NormKernels.Layout. */
-    private static int[] groupLayout(int[] s, int groups) {
-        int spatial = 1;
-        for (int i = 2; i < s.length; i++) spatial *= s[i];
-        return new int[] {s[0] * groups, (s[1] / groups) * spatial, groups, s[1] / groups, spatial};
+    /**
+     * Sets a norm kernel's parameters: the layout, then every offset (the forward kernel reads x, γ, β
+     * and writes out, mean, rstd; the backward kernels also read dy and write dγ, dβ). Unused ones are
+     * never read.
+     */
+    private void normTask(DeviceArena.Slot s, NormLayout L, int x, int dy, int gamma, int beta, int mean, int rstd, int out, int dg, int db, int channels) {
+        // The parameter block in NormKernels' order: ROWS .. SPATIAL, then X, DY, GAMMA, BETA, MEAN, RSTD, OUT, DGAMMA, DBETA, CHANNELS.
+        int[] v = {L.rows(), L.rowLen(), L.groupsPerSample(), L.channelsPerGroup(), L.spatial(), x, dy, gamma, beta, mean, rstd, out, dg, db, channels};
+        for (int i = 0; i < v.length; i++) s.ip.set(NormKernels.ROWS + i, v[i]);
     }
 
-    private static int[] layerLayout(int[] s) {
-        int d = s[s.length - 1];
-        return new int[] {Shape.numel(s) / Math.max(1, d), d, 1, d, 1};
-    }
-
-    private void normParams(DeviceArena.Slot slot, int[] L) {
-        for (int i = 0; i < 5; i++) slot.ip.set(i, L[i]);
-    }
-
-    private NormResult normForward(Tensor x, int[] L, Tensor gamma, Tensor beta, float eps) {
-        Tensor xc = contig(x), y = newTensor(x.shape()), mean = newTensor(L[0]), rstd = newTensor(L[0]);
+    private NormResult normForward(Tensor x, NormLayout L, Tensor gamma, Tensor beta, float eps) {
+        Tensor xc = contig(x), y = newTensor(x.shape()), mean = newTensor(L.rows()), rstd = newTensor(L.rows());
         int ox = at(xc), og = gamma == null ? -1 : at(contig(gamma)), ob = beta == null ? -1 : at(contig(beta));
         int oy = at(y), om = at(mean), or = at(rstd);
         synchronized (arena) {
             DeviceArena.Slot s = arena.normForward;
-            normParams(s, L);
-            s.ip.set(NormKernels.X, ox);
-            s.ip.set(NormKernels.GAMMA, og);
-            s.ip.set(NormKernels.BETA, ob);
-            s.ip.set(NormKernels.MEAN, om);
-            s.ip.set(NormKernels.RSTD, or);
-            s.ip.set(NormKernels.OUT, oy);
+            normTask(s, L, ox, 0, og, ob, om, or, oy, 0, 0, 0);
             s.fp.set(0, eps);
-            arena.launch1d(s, L[0]);
+            arena.launch1d(s, L.rows());
         }
         return new NormResult(y, mean, rstd);
     }
 
-    private Tensor[] normBackward(Tensor x, Tensor gradY, NormResult saved, int[] L, Tensor gamma, int channels) {
+    private Tensor[] normBackward(Tensor x, Tensor gradY, NormResult saved, NormLayout L, Tensor gamma, int channels) {
         Tensor xc = contig(x), dy = contig(gradY), dx = newTensor(x.shape());
         int ox = at(xc), ody = at(dy), og = gamma == null ? -1 : at(contig(gamma)), om = at(saved.mean()), or = at(saved.rstd()), odx = at(dx);
         Tensor dg = gamma == null ? null : newTensor(channels), db = gamma == null ? null : newTensor(channels);
@@ -450,19 +432,8 @@ public final class TornadoBackend implements Backend {
         synchronized (arena) {
             // With γ: dx and dγ, dβ in one launch; without: dx alone.
             DeviceArena.Slot[] tasks = gamma != null ? arena.normBackwardAffine.task : new DeviceArena.Slot[] {arena.normBackward};
-            for (DeviceArena.Slot s : tasks) {
-                normParams(s, L);
-                s.ip.set(NormKernels.X, ox);
-                s.ip.set(NormKernels.DY, ody);
-                s.ip.set(NormKernels.GAMMA, og);
-                s.ip.set(NormKernels.MEAN, om);
-                s.ip.set(NormKernels.RSTD, or);
-                s.ip.set(NormKernels.OUT, odx);
-                s.ip.set(NormKernels.DGAMMA, odg);
-                s.ip.set(NormKernels.DBETA, odb);
-                s.ip.set(NormKernels.CHANNELS, channels);
-            }
-            DeviceArena.grid1d(tasks[0], L[0]);
+            for (DeviceArena.Slot s : tasks) normTask(s, L, ox, ody, og, 0, om, or, odx, odg, odb, channels);
+            DeviceArena.grid1d(tasks[0], L.rows());
             if (gamma != null) {
                 DeviceArena.grid1d(tasks[1], channels);
                 arena.launch(arena.normBackwardAffine);
@@ -474,19 +445,19 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override public NormResult groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps) {
-        return normForward(x, groupLayout(x.shape(), groups), gamma, beta, eps);
+        return normForward(x, NormLayout.group(x.shape(), groups), gamma, beta, eps);
     }
 
     @Override public Tensor[] groupNormBackward(Tensor x, Tensor gradY, NormResult saved, int groups, Tensor gamma) {
-        return normBackward(x, gradY, saved, groupLayout(x.shape(), groups), gamma, x.dim(1));
+        return normBackward(x, gradY, saved, NormLayout.group(x.shape(), groups), gamma, x.dim(1));
     }
 
     @Override public NormResult layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
-        return normForward(x, layerLayout(x.shape()), gamma, beta, eps);
+        return normForward(x, NormLayout.layer(x.shape()), gamma, beta, eps);
     }
 
     @Override public Tensor[] layerNormBackward(Tensor x, Tensor gradY, NormResult saved, Tensor gamma) {
-        return normBackward(x, gradY, saved, layerLayout(x.shape()), gamma, x.dim(-1));
+        return normBackward(x, gradY, saved, NormLayout.layer(x.shape()), gamma, x.dim(-1));
     }
 
     // ------------------------------------------------------------------ embedding rows
