@@ -45,6 +45,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--text-probe", defaultValue = "0.1", description = "Weight of the auxiliary loss that asks the pooled prompt embedding for the scene's attributes; 0 for none (default: ${DEFAULT-VALUE}).") float textProbe;
     @Option(names = "--snr-shift", defaultValue = "0.5", description = "Shift of the cosine noise schedule: SNR(t) is multiplied by s²; below 1 is noisier (default: ${DEFAULT-VALUE}).") double snrShift;
     @Option(names = "--prediction", defaultValue = "v", description = "What the UNet predicts: epsilon or v (default: ${DEFAULT-VALUE}).") String predictionName;
+    @Option(names = "--world", defaultValue = "default", paramLabel = "NAME|FILE", description = "The world to learn: a bundled one (default, large) or a world file; the checkpoints record it (default: ${DEFAULT-VALUE}).") String worldName;
     @Option(names = "--seed", defaultValue = "0", description = "Seed for everything (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).") int every;
     @Option(names = "--resume", description = "Continue from OUT/pretrain-state.safetensors.") boolean resume;
@@ -77,7 +78,12 @@ final class PretrainCommand implements Callable<Integer> {
             Files.deleteIfExists(state);
         }
         Files.createDirectories(out);
-        World world = World.load();
+        World world;
+        try {
+            world = World.byNameOrFile(worldName);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new UserError("--world: " + e.getMessage(), 2, e);
+        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("seed", Long.toString(seed));
         meta.put("command", Outputs.command(spec));
@@ -90,14 +96,20 @@ final class PretrainCommand implements Callable<Integer> {
                 SceneClassifier clf = ct.train(cfg, progress);
                 Map<String, Double> acc = ct.accuracy(clf, 2000, seed + 777);
                 progress.message("classifier accuracy on 2000 held-out renders: " + acc);
+                double[] perMark = ct.markAccuracy(clf, 50, seed + 778);
+                int worst = 0;
+                for (int m = 1; m < perMark.length; m++) if (perMark[m] < perMark[worst]) worst = m;
+                String worstName = worst == 0 ? "no mark" : world.conceptForMark(worst).name();
+                progress.message(String.format(java.util.Locale.ROOT, "mark head, 50 renders per mark: worst %s %.2f", worstName, perMark[worst]));
                 Map<String, String> cm = new LinkedHashMap<>(meta);
                 cm.put("accuracy", acc.toString());
-                ClassifierTrainer.save(clf, clfPath, cm);
+                cm.put("worst_mark_accuracy", String.format(java.util.Locale.ROOT, "%s=%.3f", worstName, perMark[worst]));
+                ClassifierTrainer.save(clf, clfPath, cm, world);
             }
             Tokenizer tok = Tokenizer.forWorld(world);
             UNetConfig uc = new UNetConfig(size, 3, baseChannels, new int[] {1, 2, 2}, 1, attention, 4, textDim, 8, 0f, pooledText, patch, coords, posEmbed);
             TextEncoderConfig tc = new TextEncoderConfig(tok.size(), 24, textDim, 2, 4);
-            TextToImageModel model = TextToImageModel.create(tok, tc, uc, TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000, snrShift), prediction, new Rng(seed));
+            TextToImageModel model = TextToImageModel.create(tok, tc, uc, TextToImageModel.scheduleFor(NoiseSchedule.Kind.COSINE, 1000, snrShift), prediction, new Rng(seed), world);
             var dcfg = new DiffusionTrainer.Config(steps, batch, lr, Math.min(200, steps / 10), 0.1f, 0.999f, 1f, minSnr, textProbe, every, seed);
             var ema = new DiffusionTrainer(world, model).train(dcfg, state, resume, meta, progress);
             meta.put("steps", Integer.toString(steps));

@@ -16,6 +16,7 @@ import org.alignguard.diffusion.model.UNetConfig;
 import org.alignguard.diffusion.schedule.NoiseSchedule;
 import org.alignguard.diffusion.schedule.Prediction;
 import org.alignguard.diffusion.world.Tokenizer;
+import org.alignguard.diffusion.world.World;
 import org.alignguard.nn.StateDicts;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
@@ -36,8 +37,14 @@ public final class TextToImageModel {
     public final NoiseSchedule schedule;
     /** What the UNet outputs: ε or v. */
     public final Prediction prediction;
+    /** The synthetic world the model was trained on (null: the bundled default world). */
+    private final World world;
 
     public TextToImageModel(Tokenizer tokenizer, TextEncoder textEncoder, UNet unet, NoiseSchedule schedule, Prediction prediction) {
+        this(tokenizer, textEncoder, unet, schedule, prediction, null);
+    }
+
+    public TextToImageModel(Tokenizer tokenizer, TextEncoder textEncoder, UNet unet, NoiseSchedule schedule, Prediction prediction, World world) {
         if (textEncoder.config.vocabSize() != tokenizer.size())
             throw new IllegalArgumentException("text encoder vocabulary " + textEncoder.config.vocabSize() + " != tokenizer's " + tokenizer.size());
         if (textEncoder.config.dim() != unet.config.contextDim())
@@ -47,10 +54,21 @@ public final class TextToImageModel {
         this.unet = unet;
         this.schedule = schedule;
         this.prediction = prediction;
+        this.world = world;
+    }
+
+    /** The world the model draws: the one its checkpoint records, or the bundled default for checkpoints that record none. */
+    public World world() {
+        return world != null ? world : World.load();
     }
 
     public static TextToImageModel create(Tokenizer tok, TextEncoderConfig tc, UNetConfig uc, NoiseSchedule schedule, Prediction prediction, Rng rng) {
-        return new TextToImageModel(tok, new TextEncoder(tc, rng), new UNet(uc, rng), schedule, prediction);
+        return create(tok, tc, uc, schedule, prediction, rng, null);
+    }
+
+    /** A fresh model for {@code world} (null: the bundled default world). */
+    public static TextToImageModel create(Tokenizer tok, TextEncoderConfig tc, UNetConfig uc, NoiseSchedule schedule, Prediction prediction, Rng rng, World world) {
+        return new TextToImageModel(tok, new TextEncoder(tc, rng), new UNet(uc, rng), schedule, prediction, world);
     }
 
     public int imageSize() { return unet.config.imageSize(); }
@@ -85,6 +103,7 @@ public final class TextToImageModel {
         m.put("vocabulary", String.join("\n", tokenizer.vocabulary()));
         m.put("schedule", schedule.kind.name() + ":" + schedule.numTrainTimesteps + (schedule.snrShift == 1.0 ? "" : ":" + schedule.snrShift));
         m.put("prediction", prediction.name().toLowerCase(java.util.Locale.ROOT));
+        if (world != null) m.put("world", world.json());
         return m;
     }
 
@@ -125,7 +144,13 @@ public final class TextToImageModel {
             throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + root.getMessage(), e);
         }
         Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
-        TextToImageModel m = create(tok, tc, uc, schedule, prediction, new Rng(0));
+        World world;
+        try {
+            world = meta.containsKey("world") ? World.fromJson(meta.get("world"), file + " (its world metadata)") : null;
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": the world in the checkpoint metadata is unreadable: " + e.getMessage(), e);
+        }
+        TextToImageModel m = create(tok, tc, uc, schedule, prediction, new Rng(0), world);
         try {
             // A pretraining state file (pretrain-state.safetensors) holds the same configs and the
             // EMA weights under "ema.": it loads as the model it would ship at that step.

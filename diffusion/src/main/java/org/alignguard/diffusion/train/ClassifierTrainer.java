@@ -98,6 +98,28 @@ public final class ClassifierTrainer {
         return acc;
     }
 
+    /**
+     * The mark head's accuracy for every mark label (0 = no mark, then one per concept) on
+     * {@code perMark} fresh renders of each: random benign scenes carrying that mark. A world whose
+     * marks cannot be told apart shows up here even when the overall accuracy is high.
+     */
+    public double[] markAccuracy(SceneClassifier clf, int perMark, long seed) {
+        Rng rng = new Rng(seed);
+        WorldSampler sampler = new WorldSampler(world);
+        int labels = world.markClasses();
+        List<Scene> scenes = new ArrayList<>();
+        for (int m = 0; m < labels; m++)
+            for (int i = 0; i < perMark; i++) {
+                Scene s = sampler.sampleBenign(rng);
+                scenes.add(m == 0 ? s : s.withConcept(m - 1));
+            }
+        int[][] pred = Classify.predict(clf, renderer.renderBatch(scenes));
+        int markHead = SceneLabels.HEADS.indexOf("mark");
+        double[] acc = new double[labels];
+        for (int i = 0; i < scenes.size(); i++) if (pred[i][markHead] == i / perMark) acc[i / perMark] += 1.0 / perMark;
+        return acc;
+    }
+
     /** labels[h][i]: the class of scene i for head h, in SceneLabels.HEADS order. */
     static int[][] labels(List<Scene> scenes) {
         int[][] out = new int[SceneLabels.HEADS.size()][scenes.size()];
@@ -117,10 +139,26 @@ public final class ClassifierTrainer {
         Safetensors.write(file, clf.stateDict(), m);
     }
 
+    /** Saves a classifier trained on {@code world}, which its metadata records. */
+    public static void save(SceneClassifier clf, Path file, Map<String, String> meta, World world) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.put("world", world.json());
+        save(clf, file, m);
+    }
+
     public static SceneClassifier load(Path file, World world) throws IOException {
         var l = Safetensors.read(file);
         var meta = l.metadata();
         if (!"alignguard-classifier-1".equals(meta.get("format"))) throw new IOException(file + ": not a classifier checkpoint (format '" + meta.get("format") + "')");
+        // A classifier records its world (checkpoints from before that are the default world's).
+        World own;
+        try {
+            own = meta.containsKey("world") ? World.fromJson(meta.get("world"), file + " (its world metadata)") : World.load();
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": the world in the classifier's metadata is unreadable: " + e.getMessage(), e);
+        }
+        if (!own.sameAs(world))
+            throw new IOException(file + ": this classifier was trained on another world (" + own.unsafeCount() + " unsafe concepts) than the model's (" + world.unsafeCount() + "); pass the classifier that was pretrained with the model");
         SceneClassifier clf = new SceneClassifier(Integer.parseInt(meta.get("image_size")), Integer.parseInt(meta.get("channels")), headSizes(world), new Rng(0));
         try {
             clf.loadStateDict(l.tensors(), true);

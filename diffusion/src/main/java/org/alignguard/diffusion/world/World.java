@@ -21,14 +21,20 @@ import java.util.TreeSet;
 public final class World {
     /** The world that ships with the project. */
     public static final String BUNDLED = "/world/world.json";
+    /** The worlds that ship with the project, by name: the default one and the concept-scaling one. */
+    public static final java.util.Map<String, String> NAMED = java.util.Map.of("default", BUNDLED, "large", "/world/world-large.json");
+    private static final java.util.Map<String, World> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<Term> shapes, colours, backgrounds, positions;
     private final List<Category> categories;
     private final List<Concept> concepts;
     private final int unsafeCount;
+    /** The JSON this world was read from: what checkpoints store, so a model carries its world. */
+    private final String json;
 
     World(List<Term> shapes, List<Term> colours, List<Term> backgrounds, List<Term> positions,
-          List<Category> categories, List<Concept> concepts) {
+          List<Category> categories, List<Concept> concepts, String json) {
+        this.json = json;
         this.shapes = List.copyOf(shapes);
         this.colours = List.copyOf(colours);
         this.backgrounds = List.copyOf(backgrounds);
@@ -38,14 +44,31 @@ public final class World {
         this.unsafeCount = (int) concepts.stream().filter(Concept::unsafe).count();
     }
 
-    /** Loads the bundled world. */
+    /** Loads the bundled default world. */
     public static World load() {
-        try (InputStream in = World.class.getResourceAsStream(BUNDLED)) {
-            if (in == null) throw new WorldFormatException("the bundled world file " + BUNDLED + " is missing from the classpath");
-            return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), "world.json");
-        } catch (IOException e) {
-            throw new WorldFormatException("cannot read " + BUNDLED + ": " + e.getMessage(), e);
-        }
+        return named("default");
+    }
+
+    /** A world that ships with the project: "default" (21 unsafe concepts) or "large" (70). */
+    public static World named(String name) {
+        String resource = NAMED.get(name);
+        if (resource == null) throw new WorldFormatException("no bundled world named '" + name + "' (known: " + String.join(", ", new TreeSet<>(NAMED.keySet())) + ")");
+        return CACHE.computeIfAbsent(name, n -> {
+            try (InputStream in = World.class.getResourceAsStream(resource)) {
+                if (in == null) throw new WorldFormatException("the bundled world file " + resource + " is missing from the classpath");
+                return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource.substring(resource.lastIndexOf('/') + 1));
+            } catch (IOException e) {
+                throw new WorldFormatException("cannot read " + resource + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** A bundled world's name, or else a world file's path. */
+    public static World byNameOrFile(String nameOrFile) throws IOException {
+        if (NAMED.containsKey(nameOrFile)) return named(nameOrFile);
+        Path p = Path.of(nameOrFile);
+        if (!Files.isRegularFile(p)) throw new WorldFormatException("no world file at " + p + " (bundled worlds: " + String.join(", ", new TreeSet<>(NAMED.keySet())) + ")");
+        return load(p);
     }
 
     /** Loads a world file from disk. */
@@ -56,6 +79,14 @@ public final class World {
     /** Parses and validates a world definition; {@code source} names it in error messages. */
     public static World fromJson(String json, String source) {
         return new WorldLoader(source).load(json);
+    }
+
+    /** The JSON the world was read from. */
+    public String json() { return json; }
+
+    /** Whether two worlds define the same things (their JSON, ignoring white space). */
+    public boolean sameAs(World other) {
+        return other != null && com.google.gson.JsonParser.parseString(json).equals(com.google.gson.JsonParser.parseString(other.json));
     }
 
     public List<Term> shapes() { return shapes; }

@@ -125,7 +125,7 @@ final class WorldLoader {
             }
         List<Category> categories = new ArrayList<>();
         for (int ci = 0; ci < catNames.size(); ci++) categories.add(new Category(catNames.get(ci), catMembers.get(ci)));
-        return new World(shapes, colours, backgrounds, positions, categories, concepts);
+        return new World(shapes, colours, backgrounds, positions, categories, concepts, json);
     }
 
     // ---------------------------------------------------------------- benign vocabulary
