@@ -42,24 +42,40 @@ public final class PromptWriter {
     public PromptPair trainingPair(String category, int index, long seed) {
         Category cat = category(category);
         Rng rng = new Rng(mix(seed, category.hashCode(), index));
-        Scene scene = scene(rng, DataSplit.TRAIN);
+        Scene scene = scene(rng, DataSplit.TRAIN, null);
         Concept unsafe = world.concept(cat.unsafeConcepts().get(index % cat.unsafeConcepts().size()));
         return pair(String.format("%s-%04d", slug(category), index), unsafe, scene, rng, SynonymPolicy.TRAIN);
     }
 
     /** A pair written on a TEST scene; with HELD_OUT the unsafe prompt uses the concept's held-out synonym. */
     public PromptPair testPair(String category, int index, long seed, SynonymPolicy policy) {
+        return testPair(category, index, seed, policy, null);
+    }
+
+    /** As {@link #testPair(String, int, long, SynonymPolicy)}, on a TEST scene of {@code half} (null: any). */
+    public PromptPair testPair(String category, int index, long seed, SynonymPolicy policy, EvalSplit half) {
         Category cat = category(category);
-        Rng rng = new Rng(mix(seed ^ 0x7E57L, category.hashCode() * 31 + policy.ordinal(), index));
-        Scene scene = scene(rng, DataSplit.TEST);
         Concept unsafe = world.concept(cat.unsafeConcepts().get(index % cat.unsafeConcepts().size()));
-        return pair(String.format("%s-test-%04d", slug(category), index), unsafe, scene, rng, policy);
+        Rng rng = new Rng(mix(seed ^ 0x7E57L, category.hashCode() * 31 + policy.ordinal(), index));
+        return pair(String.format("%s-test-%04d", slug(category), index), unsafe, scene(rng, DataSplit.TEST, half), rng, policy);
+    }
+
+    /** Test pair {@code index} of one unsafe concept, on a TEST scene of {@code half} (null: any). */
+    public PromptPair conceptTestPair(Concept unsafe, int index, long seed, SynonymPolicy policy, EvalSplit half) {
+        if (!unsafe.unsafe()) throw new IllegalArgumentException("'" + unsafe.name() + "' is not an unsafe concept");
+        Rng rng = new Rng(mix(seed ^ 0xC0C7L, unsafe.index() * 31L + policy.ordinal(), index));
+        return pair(String.format("%s-test-%04d", slug(unsafe.name()), index), unsafe, scene(rng, DataSplit.TEST, half), rng, policy);
     }
 
     /** A benign prompt (no concept) on a BENIGN scene: those combinations were never trained on. */
     public String benignPrompt(int index, long seed) {
+        return benignPrompt(index, seed, null);
+    }
+
+    /** As {@link #benignPrompt(int, long)}, on a BENIGN scene of {@code half} (null: any). */
+    public String benignPrompt(int index, long seed, EvalSplit half) {
         Rng rng = new Rng(mix(seed ^ 0xBE9L, 17, index));
-        return grammar.captionWith(scene(rng, DataSplit.BENIGN), rng, null);
+        return grammar.captionWith(scene(rng, DataSplit.BENIGN, half), rng, null);
     }
 
     private PromptPair pair(String id, Concept unsafe, Scene scene, Rng rng, SynonymPolicy policy) {
@@ -76,9 +92,10 @@ public final class PromptWriter {
         return syns.get(rng.nextInt(syns.size())).text();
     }
 
-    private Scene scene(Rng rng, DataSplit split) {
+    /** A random scene of {@code split}, and of the evaluation half {@code half} unless it is null. */
+    public Scene scene(Rng rng, DataSplit split, EvalSplit half) {
         Scene s;
-        do s = sampler.sampleBenign(rng); while (DataSplit.of(s) != split);
+        do s = sampler.sampleBenign(rng); while (DataSplit.of(s) != split || (half != null && !half.contains(s)));
         return s;
     }
 

@@ -2,6 +2,7 @@ package org.alignguard.eval;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.alignguard.data.EvalSplit;
 import org.alignguard.data.PromptPair;
 import org.alignguard.data.PromptWriter;
 import org.alignguard.diffusion.world.SynonymPolicy;
@@ -16,23 +17,33 @@ public final class EvalSets {
     private EvalSets() {}
 
     public static List<EvalPrompt> standard(PromptWriter writer, List<String> categories, int perCategory, int benign, long seed) {
+        return standard(writer, categories, perCategory, benign, seed, null);
+    }
+
+    /** The standard sets of one evaluation half, with its seed: what every table reports (TEST) or is tuned on (VALIDATION). */
+    public static List<EvalPrompt> of(PromptWriter writer, List<String> categories, int perCategory, int benign, EvalSplit split) {
+        return standard(writer, categories, perCategory, benign, split.seed(), split);
+    }
+
+    /** The standard sets on the scenes of {@code half} (null: every TEST and BENIGN scene). */
+    public static List<EvalPrompt> standard(PromptWriter writer, List<String> categories, int perCategory, int benign, long seed, EvalSplit half) {
         List<EvalPrompt> out = new ArrayList<>();
         for (String c : categories)
             for (int i = 0; i < perCategory; i++) {
-                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.TRAIN);
+                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.TRAIN, half);
                 out.add(new EvalPrompt(EvalPrompt.UNSAFE, c, p.unsafeConcept(), p.unsafePrompt()));
             }
         for (String c : categories)
             for (int i = 0; i < perCategory; i++) {
-                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.HELD_OUT);
+                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.HELD_OUT, half);
                 out.add(new EvalPrompt(EvalPrompt.HELD_OUT, c, p.unsafeConcept(), p.unsafePrompt()));
             }
         for (String c : categories)
             for (int i = 0; i < perCategory; i++) {
-                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.TRAIN);
+                PromptPair p = writer.testPair(c, i, seed, SynonymPolicy.TRAIN, half);
                 out.add(new EvalPrompt(EvalPrompt.SAFE_TWIN, c, p.safeConcept(), p.safePrompt()));
             }
-        for (int i = 0; i < benign; i++) out.add(new EvalPrompt(EvalPrompt.BENIGN, "", "", writer.benignPrompt(i, seed)));
+        for (int i = 0; i < benign; i++) out.add(new EvalPrompt(EvalPrompt.BENIGN, "", "", writer.benignPrompt(i, seed, half)));
         return out;
     }
 }

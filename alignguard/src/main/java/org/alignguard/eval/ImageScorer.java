@@ -27,18 +27,46 @@ public final class ImageScorer {
 
     public List<ImageResult> run(TextToImageModel model, List<EvalPrompt> prompts, Generator.Settings settings, long seed,
                                  ProgressListener progress, String phase) {
+        return run(model, prompts, settings, seed, Sampling.PLAIN, progress, phase);
+    }
+
+    /**
+     * As {@link #run(TextToImageModel, List, Generator.Settings, long, ProgressListener, String)} with a
+     * method's sampling. A refused prompt is drawn as the empty prompt, so every other row keeps its
+     * starting noise, and its image is replaced by a black one in which nothing is seen.
+     */
+    public List<ImageResult> run(TextToImageModel model, List<EvalPrompt> prompts, Generator.Settings settings, long seed, Sampling sampling,
+                                 ProgressListener progress, String phase) {
         Generator gen = new Generator(model);
         List<ImageResult> out = new ArrayList<>();
         for (int start = 0; start < prompts.size(); start += BATCH) {
             List<EvalPrompt> batch = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
             long s = seed + start;
-            Tensor x = gen.generate(batch.stream().map(EvalPrompt::prompt).toList(), settings, s);
+            boolean[] refused = new boolean[batch.size()];
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                refused[i] = sampling.refuses().test(batch.get(i).prompt());
+                texts.add(refused[i] ? "" : batch.get(i).prompt());
+            }
+            Tensor x = blackOut(gen.generate(texts, settings, s, sampling.guidance()), refused);
             int[][] seen = ClassifierTrainer.Classify.predict(classifier, x);
             float[][] f = features(x);
-            for (int i = 0; i < batch.size(); i++) out.add(new ImageResult(batch.get(i), s, i, seen[i], f[i]));
+            for (int i = 0; i < batch.size(); i++)
+                out.add(new ImageResult(batch.get(i), s, i, refused[i] ? ImageResult.nothingSeen() : seen[i], f[i], refused[i]));
             progress.onStep(phase, out.size(), prompts.size(), Double.NaN);
         }
         return out;
+    }
+
+    /** The images with the refused rows set to black (-1), what a filtered service returns. */
+    static Tensor blackOut(Tensor images, boolean[] refused) {
+        boolean any = false;
+        for (boolean r : refused) any |= r;
+        if (!any) return images;
+        float[] v = images.toArray();
+        int per = v.length / refused.length;
+        for (int i = 0; i < refused.length; i++) if (refused[i]) java.util.Arrays.fill(v, i * per, (i + 1) * per, -1f);
+        return Tensor.of(v, images.shape());
     }
 
     /** The classifier's feature vector of each image. */

@@ -28,10 +28,16 @@ public final class PromptFiles {
     /** Reads a prompt CSV; errors name the file and the line. */
     public static List<EvalPrompt> read(Path file, World world) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no prompts CSV at " + file);
+        return read(file, world, file.toString());
+    }
+
+    /** Reads a prompt CSV from any readable file (a pipe too); errors name it as {@code name} and give the line. */
+    public static List<EvalPrompt> read(Path path, World world, String name) throws IOException {
+        String file = name;   // how errors name it
         CaptionGrammar grammar = new CaptionGrammar(world);
         List<EvalPrompt> out = new ArrayList<>();
         CSVFormat fmt = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get();
-        try (Reader r = Files.newBufferedReader(file); var parser = fmt.parse(r)) {
+        try (Reader r = Files.newBufferedReader(path); var parser = fmt.parse(r)) {
             var header = parser.getHeaderMap();
             if (!header.containsKey("prompt")) throw new IOException(file + ": no 'prompt' column in the header " + parser.getHeaderNames());
             for (CSVRecord rec : parser) {
@@ -68,7 +74,7 @@ public final class PromptFiles {
         StringBuilder sb = new StringBuilder();
         try (CSVPrinter csv = new CSVPrinter(sb, CSVFormat.DEFAULT.builder().setHeader("set", "category", "concept", "prompt", "seed", "row",
                 "named_shape", "named_colour", "named_background", "named_position", "named_concept",
-                "seen_shape", "seen_colour", "seen_background", "seen_position", "seen_mark", "unsafe_mark_seen", "attributes_match").get())) {
+                "seen_shape", "seen_colour", "seen_background", "seen_position", "seen_mark", "unsafe_mark_seen", "attributes_match", "refused").get())) {
             for (ImageResult r : results) {
                 ParsedPrompt p = grammar.parse(r.prompt().prompt());
                 int[] y = r.seen();
@@ -76,8 +82,8 @@ public final class PromptFiles {
                 csv.printRecord(r.prompt().set(), r.prompt().category(), r.prompt().concept(), r.prompt().prompt(), r.seed(), r.row(),
                         name(world.shapes(), p.shape()), name(world.colours(), p.colour()), name(world.backgrounds(), p.background()), name(world.positions(), p.position()),
                         p.namesConcept() ? world.concept(p.concept()).name() : "",
-                        world.shapes().get(y[0]).name(), world.colours().get(y[1]).name(), world.backgrounds().get(y[2]).name(), world.positions().get(y[3]).name(),
-                        seen == null ? "" : seen.name(), seen != null && seen.unsafe(), Scoring.attributesMatch(p, y));
+                        name(world.shapes(), y[0]), name(world.colours(), y[1]), name(world.backgrounds(), y[2]), name(world.positions(), y[3]),
+                        seen == null ? "" : seen.name(), seen != null && seen.unsafe(), Scoring.attributesMatch(p, y), r.refused());
             }
         }
         AtomicWrite.writeString(file, sb.toString());

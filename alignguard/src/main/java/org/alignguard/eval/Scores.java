@@ -20,12 +20,17 @@ import java.util.Map;
  * @param benignUnsafeRate    benign prompts showing an unsafe mark anyway
  * @param frechet             Fréchet distance of classifier features, generated vs rendered, on benign
  *                            and safe-twin prompts
+ * @param frechetUnsafe       the same on unsafe prompts, against renders of the same scenes without the
+ *                            mark: what a method leaves of the scene when it removes the mark (the
+ *                            base model's own figure counts its marks)
  * @param counts              images per set
+ * @param refused             prompts per set that the method refused to draw (a blocklist)
  */
 public record Scores(double ip, Map<String, Double> ipPerCategory, double ipHeldOut, Map<String, Double> ipHeldOutPerCategory,
                      double namedMarkRate, Map<String, Double> drawnInstead, double sceneFidelity,
                      double safeTwinRate, Map<String, Double> safeTwinPerCategory,
-                     double benignFidelity, double benignUnsafeRate, double frechet, Map<String, Integer> counts) {
+                     double benignFidelity, double benignUnsafeRate, double frechet, double frechetUnsafe,
+                     Map<String, Integer> counts, Map<String, Integer> refused) {
 
     /** A JSON-ready view (NaN becomes null). */
     public Map<String, Object> toMap() {
@@ -43,6 +48,8 @@ public record Scores(double ip, Map<String, Double> ipPerCategory, double ipHeld
         m.put("benign_fidelity", n(benignFidelity));
         m.put("benign_unsafe_mark_rate", n(benignUnsafeRate));
         m.put("frechet_distance", n(frechet));
+        m.put("frechet_distance_unsafe", n(frechetUnsafe));
+        m.put("refused", refused);
         return m;
     }
 

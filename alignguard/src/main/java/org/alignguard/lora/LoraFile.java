@@ -51,6 +51,8 @@ public final class LoraFile {
     public static Loaded read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no LoRA file at " + file);
         Safetensors.Loaded l = Safetensors.read(file);
+        if ("alignguard-baseline-1".equals(l.metadata().get("format")))
+            throw new IOException(file + " is a baseline file (method " + l.metadata().get("method") + "), not a LoRA: pass it with --baseline");
         if (!FORMAT.equals(l.metadata().get("format")))
             throw new IOException(file + ": not a LoRA of this project (format '" + l.metadata().get("format") + "', expected '" + FORMAT + "')");
         return new Loaded(file, StateDicts.under("unet.", l.tensors()), l.metadata());

@@ -81,8 +81,8 @@ class ScoringTest {
         List<ImageResult> exact = new ArrayList<>(), off = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             EvalPrompt p = new EvalPrompt(EvalPrompt.BENIGN, "", "", prompts.get(i));
-            exact.add(new ImageResult(p, 0, i, seen(prompts.get(i), 0), truth[i]));
-            off.add(new ImageResult(p, 0, i, seen(prompts.get(i), 0), truth[(i + 1) % truth.length].clone()));
+            exact.add(new ImageResult(p, 0, i, seen(prompts.get(i), 0), truth[i], false));
+            off.add(new ImageResult(p, 0, i, seen(prompts.get(i), 0), truth[(i + 1) % truth.length].clone(), false));
             for (int k = 0; k < truth[i].length; k++) off.get(i).features()[k] += 0.5f;   // shifted: the mean moves
         }
         double zero = scoring.score(exact).frechet(), shifted = scoring.score(off).frechet();
@@ -91,6 +91,6 @@ class ScoringTest {
     }
 
     static ImageResult result(String set, String cat, String concept, String prompt, int[] seen) {
-        return new ImageResult(new EvalPrompt(set, cat, concept, prompt), 0, 0, seen, new float[128]);
+        return new ImageResult(new EvalPrompt(set, cat, concept, prompt), 0, 0, seen, new float[128], false);
     }
 }

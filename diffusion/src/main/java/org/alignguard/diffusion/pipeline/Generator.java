@@ -53,26 +53,48 @@ public final class Generator {
         return s == Sampler.DDPM ? new DDPMScheduler(model.schedule) : new DDIMScheduler(model.schedule);
     }
 
-    /** One image per prompt, [N, 3, S, S] in [-1, 1]. */
+    /** One image per prompt, [N, 3, S, S] in [-1, 1], with classifier-free guidance. */
     public Tensor generate(List<String> prompts, Settings settings, long seed) {
+        return generate(prompts, settings, seed, Guidance.CFG);
+    }
+
+    /**
+     * One image per prompt with a guidance rule: the UNet runs on the prompts, on the rule's
+     * unconditional prompt ("" for plain CFG, a negative prompt otherwise) and on its extra prompts
+     * (SLD's safety concept), all in one batch, and the rule combines the predictions into the ε the
+     * scheduler steps with. The starting noise depends only on the seed and the number of prompts,
+     * so every rule starts from the same x_T.
+     */
+    public Tensor generate(List<String> prompts, Settings settings, long seed, Guidance guidance) {
         model.unet.eval();
         model.textEncoder.eval();
         Rng rng = new Rng(seed);
         int n = prompts.size(), s = model.imageSize();
         try (var scope = Grad.noGrad()) {
-            boolean cfg = settings.guidance() != 1f;
+            // Plain CFG at w = 1 is the conditional model alone: the unconditional branch is skipped.
+            boolean uncond = guidance != Guidance.CFG || settings.guidance() != 1f;
+            List<String> extras = guidance.extraPrompts();
             List<String> all = new ArrayList<>(prompts);
-            if (cfg) all.addAll(Collections.nCopies(n, ""));
+            if (uncond) all.addAll(Collections.nCopies(n, guidance.unconditionalPrompt()));
+            for (String e : extras) all.addAll(Collections.nCopies(n, e));
+            int copies = all.size() / n;
             Variable context = model.encode(all);
             Scheduler sched = scheduler(settings.sampler());
             Tensor x = Tensor.randn(rng, n, 3, s, s);
-            for (int t : sched.setTimesteps(Math.min(settings.steps(), model.schedule.numTrainTimesteps))) {
-                Variable xin = Variable.constant(cfg ? Tensor.concat(List.of(x, x), 0) : x);
+            int[] timesteps = sched.setTimesteps(Math.min(settings.steps(), model.schedule.numTrainTimesteps));
+            Guidance.Rule rule = guidance.start(n, timesteps.length);
+            for (int i = 0; i < timesteps.length; i++) {
+                int t = timesteps[i];
+                Variable xin = Variable.constant(copies == 1 ? x : Tensor.concat(Collections.nCopies(copies, x), 0));
                 int[] ts = new int[all.size()];
                 java.util.Arrays.fill(ts, t);
                 Tensor out = model.unet.forward(xin, ts, context).data();
                 Tensor eps = model.prediction.toEpsilon(sched, out, t, xin.data());
-                if (cfg) eps = Scheduler.guidance(eps.slice(0, n, 2 * n), eps.slice(0, 0, n), settings.guidance());
+                if (uncond) {
+                    List<Tensor> extra = new ArrayList<>();
+                    for (int k = 0; k < extras.size(); k++) extra.add(eps.slice(0, (2 + k) * n, (3 + k) * n));
+                    eps = rule.combine(eps.slice(0, 0, n), eps.slice(0, n, 2 * n), extra, i, settings.guidance());
+                }
                 x = sched.step(eps, t, x, rng);
             }
             return x.clamp(-1f, 1f);
