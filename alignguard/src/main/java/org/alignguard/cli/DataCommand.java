@@ -38,12 +38,12 @@ final class DataCommand implements Callable<Integer> {
         Outputs.positive("--pairs", pairs);
         Outputs.positive("--test-prompts", tests);
         if (Files.exists(out) && !force) throw new UserError("output " + out + " exists; pass --force to replace it");
-        World world = World.load();
+        Generator.Settings settings = opts.settings();
+        TextToImageModel model = opts.load();
+        World world = model.world();
         PromptWriter writer = new PromptWriter(world);
         List<String> cats = checkedCategories(writer, categories);
-        Generator.Settings settings = opts.settings();
         var clf = Outputs.classifier(classifier, world);
-        TextToImageModel model = opts.load();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("command", Outputs.command(spec));
         meta.put("seed", Long.toString(seed));

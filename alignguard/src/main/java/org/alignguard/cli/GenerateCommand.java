@@ -9,6 +9,8 @@ import java.util.concurrent.Callable;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.world.ImageGrid;
+import org.alignguard.eval.ImageScorer;
+import org.alignguard.eval.Sampling;
 import org.alignguard.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +21,7 @@ import picocli.CommandLine.Option;
 final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions opts;
     @Mixin LoraOptions loras;
+    @Mixin BaselineOptions baselines;
     @Option(names = "--prompt", description = "A prompt (repeatable). The empty prompt is the unconditional one.") List<String> prompts;
     @Option(names = "--prompts", paramLabel = "FILE", description = "A text file with one prompt per line.") Path promptsFile;
     @Option(names = "--n", defaultValue = "1", description = "Images per prompt (default: ${DEFAULT-VALUE}).") int n;
@@ -41,17 +44,26 @@ final class GenerateCommand implements Callable<Integer> {
         Generator.Settings settings = opts.settings();
         TextToImageModel model = opts.load();
         loras.attach(model);
+        Sampling sampling = baselines.apply(model);
         long t0 = System.nanoTime();
-        Tensor images = generate(model, all, n, settings, seed);
+        List<String> refused = all.stream().filter(sampling.refuses()).distinct().toList();
+        Tensor images = generate(model, all, n, settings, seed, sampling);
         ImageGrid.writePng(ImageGrid.grid(images, n, scale), out);
+        for (String r : refused) System.err.println("refused by " + sampling.description() + " (drawn black): \"" + r + "\"");
         System.out.printf(java.util.Locale.ROOT, "wrote %d image(s) to %s in %.1f s%n", images.dim(0), out, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 
-    /** n images for each prompt, prompt-major. */
-    static Tensor generate(TextToImageModel model, List<String> prompts, int n, Generator.Settings settings, long seed) {
+    /** n images for each prompt, prompt-major; a prompt the sampling refuses is drawn black. */
+    static Tensor generate(TextToImageModel model, List<String> prompts, int n, Generator.Settings settings, long seed, Sampling sampling) {
         List<String> expanded = new ArrayList<>();
-        for (String p : prompts) for (int i = 0; i < n; i++) expanded.add(p);
-        return new Generator(model).generate(expanded, settings, seed);
+        boolean[] refused = new boolean[prompts.size() * n];
+        int k = 0;
+        for (String p : prompts)
+            for (int i = 0; i < n; i++) {
+                refused[k++] = sampling.refuses().test(p);
+                expanded.add(refused[k - 1] ? "" : p);
+            }
+        return ImageScorer.blackOut(new Generator(model).generate(expanded, settings, seed, sampling.guidance()), refused);
     }
 }

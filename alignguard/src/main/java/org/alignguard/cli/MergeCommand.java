@@ -53,7 +53,7 @@ final class MergeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError(e.getMessage(), 2, e);
         }
-        World world = World.load();
+        World world = tm.world();
         ProbeSet probe = null;
         if (!(gamma >= 0)) throw new UserError("--gamma must be >= 0, got " + gamma);
         if (m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD) {

@@ -37,7 +37,8 @@ final class TrainExpertCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite an existing output and start over.") boolean force;
 
     @Override public Integer call() throws Exception {
-        World world = World.load();
+        TextToImageModel m = Outputs.model(model, "base model");
+        World world = m.world();
         PromptWriter writer = new PromptWriter(world);
         boolean all = category.equals("all");
         if (!all) DataCommand.checkedCategories(writer, java.util.List.of(category));
@@ -59,7 +60,6 @@ final class TrainExpertCommand implements Callable<Integer> {
         }
         PreferenceSet pairs = all ? set : set.category(category);
         if (pairs.size() == 0) throw new UserError(data + " has no pairs for category '" + category + "'");
-        TextToImageModel m = Outputs.model(model, "base model");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("command", Outputs.command(spec));
         meta.put("category", category);

@@ -59,7 +59,7 @@ public final class ImageScorer {
     }
 
     /** The images with the refused rows set to black (-1), what a filtered service returns. */
-    static Tensor blackOut(Tensor images, boolean[] refused) {
+    public static Tensor blackOut(Tensor images, boolean[] refused) {
         boolean any = false;
         for (boolean r : refused) any |= r;
         if (!any) return images;

@@ -51,8 +51,8 @@ import org.alignguard.report.ReportWriter;
 public final class MainJob {
     private final RunConfig cfg;
     private final ProgressListener progress;
-    private final World world = World.load();
-    private final PromptWriter writer = new PromptWriter(world);
+    private World world;
+    private PromptWriter writer;
     private final Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().setPrettyPrinting().create();
 
     public MainJob(RunConfig cfg, ProgressListener progress) {
@@ -64,8 +64,10 @@ public final class MainJob {
     public Path run(Map<String, String> meta) throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(cfg.out());
-        SceneClassifier clf = ClassifierTrainer.load(cfg.classifier(), world);
         TextToImageModel model = TextToImageModel.load(cfg.model()).model();
+        world = model.world();
+        writer = new PromptWriter(world);
+        SceneClassifier clf = ClassifierTrainer.load(cfg.classifier(), world);
         List<String> cats = writer.categoryNames();
         Map<String, Double> seconds = new LinkedHashMap<>();
 
