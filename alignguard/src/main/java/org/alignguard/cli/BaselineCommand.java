@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.alignguard.baselines.BaselineFile;
 import org.alignguard.baselines.Blocklist;
 import org.alignguard.baselines.Erasure;
+import org.alignguard.baselines.Esd;
 import org.alignguard.baselines.GuardSpec;
 import org.alignguard.baselines.SldConfig;
 import org.alignguard.baselines.Uce;
@@ -37,6 +38,7 @@ final class BaselineCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite an existing output.") boolean force;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the trained baselines (default: ${DEFAULT-VALUE}).") long seed;
     @Mixin UceOptions uce;
+    @Mixin EsdOptions esd;
     @Mixin SldOptions sld;
 
     @Override public Integer call() throws Exception {
@@ -65,6 +67,7 @@ final class BaselineCommand implements Callable<Integer> {
     private BaselineFile.Made make(TextToImageModel m, Erasure erasure, Progress progress) {
         return switch (method) {
             case "uce" -> Uce.erase(m, erasure, uce.settings());
+            case "esd-u" -> Esd.erase(m, erasure, esd.settings(seed), progress);
             case "sld" -> guard(erasure, new GuardSpec(null, sld.config(), GuardSpec.chunks(erasure.names()), null), Map.of("sld", sld.config()));
             case "negative-prompt" -> guard(erasure, new GuardSpec(erasure.conceptList(), null, null, null), Map.of("negative_prompt", erasure.conceptList()));
             case "blocklist" -> guard(erasure, new GuardSpec(null, null, null, erasure.erasedPhrases()), Map.of("phrases", erasure.erasedPhrases().size()));

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.alignguard.cli.Main;
 import org.alignguard.tensor.Rng;
@@ -83,6 +84,32 @@ class CliTest {
         Run u = run("inspect", "--bogus", "x");
         assertEquals(2, u.code());
         assertTrue(u.err().contains("--bogus"), u.err());
+    }
+
+    @Test
+    void esdURefusesBadSettingsInOneLineAndRunsGoodOnes() throws Exception {
+        Path model = AlignmentRunTest.tinyModel(dir), out = dir.resolve("esd.safetensors");
+        String[] base = {"baseline", "--method", "esd-u", "--model", model.toString(), "--out", out.toString(), "--concepts", "weapon"};
+        for (String[] bad : List.of(new String[] {"--esd-iterations", "0"}, new String[] {"--esd-lr", "NaN"}, new String[] {"--esd-eta", "-1"},
+                new String[] {"--esd-start-guidance", "0"}, new String[] {"--esd-ddim-steps", "-2"}, new String[] {"--esd-batch", "0"})) {
+            Run r = run(concat(base, bad));
+            assertEquals(2, r.code(), String.join(" ", bad) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(bad[0]), r.err());
+            assertFalse(Files.exists(out));
+        }
+        Run ok = run(concat(base, new String[] {"--esd-iterations", "2", "--esd-ddim-steps", "4"}));
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("esd-u erasing 1 concept(s)"), ok.out());
+        Map<String, String> meta = Safetensors.readHeader(out).metadata();
+        assertEquals("esd-u", meta.get("method"));
+        assertTrue(meta.get("settings").contains("\"iterations\":2"), meta.get("settings"));
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test
