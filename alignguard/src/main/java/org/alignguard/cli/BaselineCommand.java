@@ -38,6 +38,7 @@ final class BaselineCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the trained baselines (default: ${DEFAULT-VALUE}).") long seed;
     @Mixin UceOptions uce;
     @Mixin SldOptions sld;
+    @Mixin MaceOptions mace;
 
     @Override public Integer call() throws Exception {
         if (!METHODS.contains(method)) throw new UserError("--method: unknown method '" + method + "' (use " + String.join(", ", METHODS) + ")");
@@ -65,6 +66,7 @@ final class BaselineCommand implements Callable<Integer> {
     private BaselineFile.Made make(TextToImageModel m, Erasure erasure, Progress progress) {
         return switch (method) {
             case "uce" -> Uce.erase(m, erasure, uce.settings());
+            case "mace" -> org.alignguard.baselines.Mace.erase(m, erasure, mace.settings(seed), progress);
             case "sld" -> guard(erasure, new GuardSpec(null, sld.config(), GuardSpec.chunks(erasure.names()), null), Map.of("sld", sld.config()));
             case "negative-prompt" -> guard(erasure, new GuardSpec(erasure.conceptList(), null, null, null), Map.of("negative_prompt", erasure.conceptList()));
             case "blocklist" -> guard(erasure, new GuardSpec(null, null, null, erasure.erasedPhrases()), Map.of("phrases", erasure.erasedPhrases().size()));
