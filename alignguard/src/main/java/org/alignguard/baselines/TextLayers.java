@@ -59,9 +59,16 @@ public final class TextLayers {
     }
 
     public static double[][] weight(Linear l) {
-        float[] w = l.weight.data().contiguous().toArray();
-        double[][] out = new double[l.outFeatures][l.inFeatures];
-        for (int i = 0; i < l.outFeatures; i++) for (int j = 0; j < l.inFeatures; j++) out[i][j] = w[i * l.inFeatures + j];
+        return matrix(l.weight.data());
+    }
+
+    /** A float matrix [rows, cols] in double precision. */
+    public static double[][] matrix(Tensor t) {
+        if (t.ndim() != 2) throw new IllegalArgumentException("expected a matrix, got shape " + java.util.Arrays.toString(t.shape()));
+        int rows = t.dim(0), cols = t.dim(1);
+        float[] w = t.contiguous().toArray();
+        double[][] out = new double[rows][cols];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) out[i][j] = w[i * cols + j];
         return out;
     }
 

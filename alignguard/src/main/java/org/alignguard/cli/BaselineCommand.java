@@ -9,6 +9,7 @@ import org.alignguard.baselines.BaselineFile;
 import org.alignguard.baselines.Blocklist;
 import org.alignguard.baselines.Erasure;
 import org.alignguard.baselines.Esd;
+import org.alignguard.baselines.Mace;
 import org.alignguard.baselines.GuardSpec;
 import org.alignguard.baselines.SldConfig;
 import org.alignguard.baselines.Uce;
@@ -40,6 +41,7 @@ final class BaselineCommand implements Callable<Integer> {
     @Mixin UceOptions uce;
     @Mixin EsdOptions esd;
     @Mixin SldOptions sld;
+    @Mixin MaceOptions mace;
 
     @Override public Integer call() throws Exception {
         if (!METHODS.contains(method)) throw new UserError("--method: unknown method '" + method + "' (use " + String.join(", ", METHODS) + ")");
@@ -68,10 +70,11 @@ final class BaselineCommand implements Callable<Integer> {
         return switch (method) {
             case "uce" -> Uce.erase(m, erasure, uce.settings());
             case "esd-u" -> Esd.erase(m, erasure, esd.settings(seed), progress);
+            case "mace" -> Mace.erase(m, erasure, mace.settings(seed), progress);
             case "sld" -> guard(erasure, new GuardSpec(null, sld.config(), GuardSpec.chunks(erasure.names()), null), Map.of("sld", sld.config()));
             case "negative-prompt" -> guard(erasure, new GuardSpec(erasure.conceptList(), null, null, null), Map.of("negative_prompt", erasure.conceptList()));
             case "blocklist" -> guard(erasure, new GuardSpec(null, null, null, erasure.erasedPhrases()), Map.of("phrases", erasure.erasedPhrases().size()));
-            default -> throw new UserError("--method " + method + " is not built yet");
+            default -> throw new IllegalStateException(method);
         };
     }
 

@@ -26,8 +26,18 @@ public final class LoraNetwork extends Module {
 
     /** Fresh LoRA layers (B = 0) on every target projection of every {@link Attention} in {@code root}. */
     public static LoraNetwork attach(Module root, LoraConfig cfg, Rng rng) {
+        return attach(root, cfg, rng, path -> true);
+    }
+
+    /**
+     * As {@link #attach(Module, LoraConfig, Rng)}, on the target projections whose dotted path
+     * passes {@code paths} (MACE adapts only the cross-attention: {@code p -> p.contains("attn2.")}).
+     */
+    public static LoraNetwork attach(Module root, LoraConfig cfg, Rng rng, java.util.function.Predicate<String> paths) {
         Map<String, AdapterLayer> out = new LinkedHashMap<>();
-        targets(root, cfg.targets()).forEach((path, lin) -> out.put(path, new LoraLayer(lin, cfg.rank(), cfg.alpha(), rng)));
+        targets(root, cfg.targets()).forEach((path, lin) -> {
+            if (paths.test(path)) out.put(path, new LoraLayer(lin, cfg.rank(), cfg.alpha(), rng));
+        });
         return install(out);
     }
 

@@ -1,5 +1,6 @@
 package org.alignguard.nn;
 
+import java.util.function.Consumer;
 import org.alignguard.autograd.NNOps;
 import org.alignguard.autograd.Ops;
 import org.alignguard.autograd.Variable;
@@ -16,10 +17,15 @@ import org.alignguard.tensor.Rng;
  * </pre>
  * Self-attention passes {@code context = null} (keys and values come from x); cross-attention passes
  * the text encoder's token embeddings.
+ *
+ * <p>A map listener ({@link #setMapListener}) sees the attention probabilities softmax(QKᵀ/√d) of
+ * every forward pass, [B, heads, N, M], as a Variable of the graph: MACE's loss is computed on
+ * them, and they can be shown as attention maps. None is set by default, and then nothing is done.
  */
 public class Attention extends Module {
     public final int heads, dim, headDim;
     public final Linear to_q, to_k, to_v, to_out;
+    private Consumer<Variable> mapListener;
 
     /** {@code contextDim} is the key/value input size: {@code dim} for self-attention. */
     public Attention(int dim, int contextDim, int heads, Rng rng) {
@@ -42,10 +48,19 @@ public class Attention extends Module {
         Variable k = splitHeads(to_k.forward(ctx));
         Variable v = splitHeads(to_v.forward(ctx));
         Variable scores = Ops.matmul(q, k.transpose(-1, -2));
-        Variable attn = NNOps.softmax(scores, -1);
+        Variable attn = NNOps.softmax(scores, -1);       // [B, heads, N, M], each row sums to 1 over the M keys
+        if (mapListener != null) mapListener.accept(attn);
         Variable out = Ops.matmul(attn, v);                 // [B, heads, N, headDim]
         int b = x.dim(0), n = x.dim(1);
         return to_out.forward(out.permute(0, 2, 1, 3).reshape(b, n, dim));
+    }
+
+    /**
+     * Receives the attention probabilities [B, heads, N, M] of every later forward pass (N queries,
+     * M keys), still in the graph, so a loss on them trains what made them; null removes it.
+     */
+    public void setMapListener(Consumer<Variable> listener) {
+        this.mapListener = listener;
     }
 
     /** [B, N, dim] -> [B, heads, N, headDim]. */
