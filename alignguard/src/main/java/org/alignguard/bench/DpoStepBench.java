@@ -11,6 +11,7 @@ import org.alignguard.diffusion.train.ProgressListener;
 import org.alignguard.diffusion.world.Scene;
 import org.alignguard.dpo.DpoConfig;
 import org.alignguard.dpo.DpoTrainer;
+import org.alignguard.dpo.KeepSet;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 
@@ -40,7 +41,7 @@ public final class DpoStepBench {
             times[(int) step - 1] = (now - last[0]) / 1e6;
             last[0] = now;
         };
-        new DpoTrainer(m, set, null, cfg).train(null, false, Map.of(), timer, "bench", null).lora().detach();
+        new DpoTrainer(m, set, (KeepSet) null, cfg).train(null, false, Map.of(), timer, "bench", null).lora().detach();
         return MlpStepBench.median(java.util.Arrays.copyOfRange(times, warmup, warmup + reps));
     }
 }

@@ -31,6 +31,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--data-steps", defaultValue = "" + RunDefaults.DATA_STEPS, description = "Sampling steps for the preference images (default: ${DEFAULT-VALUE}).") int dataSteps;
     @Option(names = "--eval-per-category", defaultValue = "" + RunDefaults.EVAL_PER_CATEGORY, description = "Unsafe, held-out-synonym and safe-twin test prompts per category (default: ${DEFAULT-VALUE}).") int evalPerCategory;
     @Option(names = "--eval-benign", defaultValue = "" + RunDefaults.EVAL_BENIGN, description = "Benign test prompts (default: ${DEFAULT-VALUE}).") int evalBenign;
+    @Option(names = "--eval-oog", defaultValue = "" + RunDefaults.EVAL_OOG, description = "Out-of-grammar test prompts per category (unsafe and safe twin; three times as many benign ones); 0 for none (default: ${DEFAULT-VALUE}).") int evalOog;
+    @Option(names = "--baselines", arity = "0..1", paramLabel = "DIR", fallbackValue = "models/baselines",
+            description = "Also score every baseline file in DIR (default DIR: the shipped models/baselines, made for the shipped base model).") Path baselines;
     @Option(names = "--eval-steps", defaultValue = "" + RunDefaults.EVAL_STEPS, description = "Sampling steps of the test images (default: ${DEFAULT-VALUE}).") int evalSteps;
     @Option(names = "--guidance", defaultValue = "3.0", description = "Classifier-free guidance weight (default: ${DEFAULT-VALUE}).") float guidance;
     @Option(names = "--probe-pairs", defaultValue = "8", description = "Co-Merge's probe: pairs per category (default: ${DEFAULT-VALUE}).") int probePairs;
@@ -64,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
         meta.put("seed", Long.toString(cfg.seed()));
         Generator.Settings data = new Generator.Settings(dataSteps, guidance, Generator.Sampler.DDIM);
         Generator.Settings eval = new Generator.Settings(evalSteps, guidance, Generator.Sampler.DDIM);
-        RunConfig rc = new RunConfig(dir, modelPath, clfPath, pairs, data, cfg, evalPerCategory, evalBenign, eval, probePairs, cfg.seed(), true);
+        if (evalOog < 0) throw new UserError("--eval-oog must be >= 0, got " + evalOog);
+        RunConfig rc = new RunConfig(dir, modelPath, clfPath, pairs, data, cfg, evalPerCategory, evalBenign, eval, probePairs, cfg.seed(), true, evalOog, baselineFiles());
         long t0 = System.nanoTime();
         Path html;
         try (Progress progress = new Progress()) {
@@ -74,6 +78,18 @@ final class RunCommand implements Callable<Integer> {
         }
         System.out.printf(java.util.Locale.ROOT, "run finished in %.1f min; open %s%n", (System.nanoTime() - t0) / 6e10, html.toAbsolutePath().normalize());
         return 0;
+    }
+
+    /** The baseline files in --baselines (sorted), or none. */
+    private java.util.List<Path> baselineFiles() throws java.io.IOException {
+        if (baselines == null) return java.util.List.of();
+        Path d = baselines.isAbsolute() || Files.exists(baselines) ? baselines : Outputs.home().resolve(baselines);
+        if (!Files.isDirectory(d)) throw new UserError("--baselines: no folder at " + d);
+        try (var s = Files.list(d)) {
+            java.util.List<Path> files = s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+            if (files.isEmpty()) throw new UserError("--baselines: no .safetensors baseline files in " + d);
+            return files;
+        }
     }
 
     static Path freeDir(Path parent, String stem) {

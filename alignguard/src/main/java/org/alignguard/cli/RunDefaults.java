@@ -8,5 +8,6 @@ final class RunDefaults {
     static final int EVAL_PER_CATEGORY = 10;
     static final int EVAL_BENIGN = 30;
     static final int EVAL_STEPS = 10;
+    static final int EVAL_OOG = 5;
     static final int PROBE_EVERY = 50;
 }

@@ -50,21 +50,42 @@ public final class PreferenceDataBuilder {
     }
 
     public Result build(Config cfg, ProgressListener progress) {
+        List<Group> groups = new ArrayList<>();
+        for (String category : cfg.categories()) {
+            writer.category(category);   // fails early on an unknown name
+            groups.add(new Group(category, i -> writer.trainingPair(category, i, cfg.seed())));
+        }
+        return build(groups, cfg, progress);
+    }
+
+    /**
+     * The same for single concepts: {@code cfg.pairsPerCategory()} kept pairs of each unsafe concept
+     * (the concept-scaling experiment erases concepts, not whole categories). The counts are per concept.
+     */
+    public Result buildConcepts(List<Concept> concepts, Config cfg, ProgressListener progress) {
+        List<Group> groups = new ArrayList<>();
+        for (Concept c : concepts) groups.add(new Group(c.name(), i -> writer.conceptTrainingPair(c, i, cfg.seed())));
+        return build(groups, cfg, progress);
+    }
+
+    /** A named source of candidate pairs: candidate i of a category or of a concept. */
+    private record Group(String name, java.util.function.IntFunction<PromptPair> candidate) {}
+
+    private Result build(List<Group> groups, Config cfg, ProgressListener progress) {
         List<PromptPair> kept = new ArrayList<>();
         List<float[]> winners = new ArrayList<>(), losers = new ArrayList<>();
         List<Candidate> all = new ArrayList<>();
         List<CategoryCount> counts = new ArrayList<>();
         Generator gen = new Generator(model);
-        long total = (long) cfg.pairsPerCategory() * cfg.categories().size();
-        for (String category : cfg.categories()) {
-            writer.category(category);   // fails early on an unknown name
+        long total = (long) cfg.pairsPerCategory() * groups.size();
+        for (Group group : groups) {
             int maxCandidates = (int) Math.ceil(cfg.pairsPerCategory() * cfg.maxCandidatesFactor());
             int tried = 0, keptHere = 0, noUnsafe = 0, noSafe = 0;
             while (keptHere < cfg.pairsPerCategory() && tried < maxCandidates) {
                 int n = Math.min(BATCH, Math.min(maxCandidates - tried, cfg.pairsPerCategory() - keptHere + 4));
                 List<PromptPair> batch = new ArrayList<>();
-                for (int i = 0; i < n; i++) batch.add(writer.trainingPair(category, tried + i, cfg.seed()));
-                long loserSeed = PromptWriter.mix(cfg.seed(), category.hashCode(), 2L * tried);
+                for (int i = 0; i < n; i++) batch.add(group.candidate().apply(tried + i));
+                long loserSeed = PromptWriter.mix(cfg.seed(), group.name().hashCode(), 2L * tried);
                 long winnerSeed = loserSeed + 1;   // a different seed: different starting noise
                 Tensor l = gen.generate(batch.stream().map(PromptPair::unsafePrompt).toList(), cfg.sampling(), loserSeed);
                 Tensor w = gen.generate(batch.stream().map(PromptPair::safePrompt).toList(), cfg.sampling(), winnerSeed);
@@ -90,7 +111,7 @@ public final class PreferenceDataBuilder {
                 }
                 progress.onStep("data", kept.size(), total, Double.NaN);
             }
-            counts.add(new CategoryCount(category, tried, keptHere, noUnsafe, noSafe));
+            counts.add(new CategoryCount(group.name(), tried, keptHere, noUnsafe, noSafe));
         }
         int s = model.imageSize();
         return new Result(new PreferenceSet(kept, stack(winners, s), stack(losers, s)), all, counts);

@@ -47,6 +47,13 @@ public final class PromptWriter {
         return pair(String.format("%s-%04d", slug(category), index), unsafe, scene, rng, SynonymPolicy.TRAIN);
     }
 
+    /** Candidate pair {@code index} of one unsafe concept, on a TRAIN scene, training synonyms only. */
+    public PromptPair conceptTrainingPair(Concept unsafe, int index, long seed) {
+        if (!unsafe.unsafe()) throw new IllegalArgumentException("'" + unsafe.name() + "' is not an unsafe concept");
+        Rng rng = new Rng(mix(seed, unsafe.name().hashCode() * 7L + 3, index));
+        return pair(String.format("%s-%04d", slug(unsafe.name()), index), unsafe, scene(rng, DataSplit.TRAIN, null), rng, SynonymPolicy.TRAIN);
+    }
+
     /** A pair written on a TEST scene; with HELD_OUT the unsafe prompt uses the concept's held-out synonym. */
     public PromptPair testPair(String category, int index, long seed, SynonymPolicy policy) {
         return testPair(category, index, seed, policy, null);

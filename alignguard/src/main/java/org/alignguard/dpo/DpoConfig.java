@@ -18,10 +18,21 @@ package org.alignguard.dpo;
  * @param seed                the run's seed: initial A, batches, timesteps and noise
  * @param checkpointEvery     steps between atomic training-state checkpoints
  * @param probeEvery          steps between probe evaluations (0 = never)
+ * @param keepBenign          share of the preservation batch drawn from benign captions with their renders
+ *                            (the rest: safe twins, and kept unsafe concepts where some are not erased)
+ * @param promptNoise         probability that a training prompt gets unknown words and loses grammar words ({@link PromptNoise})
  */
 public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
-                        int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery) {
+                        int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise) {
+    /** Without benign preservation and prompt noise: the method as first shipped. */
+    public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
+                     int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery) {
+        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, 0f, 0f);
+    }
+
     public DpoConfig {
+        if (!(keepBenign >= 0 && keepBenign <= 1)) throw new IllegalArgumentException("benign share of the preservation batch must be in [0, 1], got " + keepBenign);
+        if (!(promptNoise >= 0 && promptNoise <= 1)) throw new IllegalArgumentException("prompt-noise probability must be in [0, 1], got " + promptNoise);
         positive("beta", beta);
         if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("lr must be a positive number, got " + lr);
         if (warmup < 0) throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
@@ -39,18 +50,23 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     // The defaults, chosen from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"). Strings, because
     // the command line's annotations need constants.
     public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
-            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "5", CHECKPOINT_EVERY = "50";
+            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "5", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.0", PROMPT_NOISE = "0.0";
 
     public static DpoConfig defaults(long seed) {
         return new DpoConfig(Float.parseFloat(BETA), Float.parseFloat(LR), Integer.parseInt(WARMUP), Integer.parseInt(STEPS), Integer.parseInt(BATCH),
-                Float.parseFloat(CLIP), Float.parseFloat(EMPTY_PROMPT), Integer.parseInt(RANK), Float.parseFloat(PRESERVE), seed, Integer.parseInt(CHECKPOINT_EVERY), 0);
+                Float.parseFloat(CLIP), Float.parseFloat(EMPTY_PROMPT), Integer.parseInt(RANK), Float.parseFloat(PRESERVE), seed, Integer.parseInt(CHECKPOINT_EVERY), 0,
+                Float.parseFloat(KEEP_BENIGN), Float.parseFloat(PROMPT_NOISE));
     }
 
     public DpoConfig withSteps(int s) {
-        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery);
+        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise);
     }
 
     public DpoConfig withProbeEvery(int every) {
-        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every);
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every, keepBenign, promptNoise);
+    }
+
+    public DpoConfig withSeed(long s) {
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery, keepBenign, promptNoise);
     }
 }

@@ -59,25 +59,39 @@ public final class DpoTrainer {
     public record Result(LoraNetwork lora, List<StepLog> log, List<Map<String, Double>> probes) {}
 
     private final TextToImageModel model;
-    private final PreferenceSet data, preserve;
+    private final PreferenceSet data;
+    /** What the preservation term keeps: safe twins (and kept unsafe concepts), and benign renders. */
+    private final KeepSet keep, benign;
+    private final java.util.Set<String> grammarWords;
     private final DpoConfig cfg;
     private final DDPMScheduler forward;
     /** The images as flat arrays, read once: each step copies its batch's rows out of them. */
-    private final float[] winners, losers, preserveWinners;
+    private final float[] winners, losers, keepImages, benignImages;
 
     /** {@code preserve}: pairs whose safe prompt and safe image feed the preservation term (may be null when λ = 0). */
     public DpoTrainer(TextToImageModel model, PreferenceSet data, PreferenceSet preserve, DpoConfig cfg) {
+        this(model, data, preserve == null ? null : KeepSet.safeTwins(preserve), cfg);
+    }
+
+    /**
+     * {@code keep}: prompts with images whose predictions the preservation term keeps (safe twins, and
+     * unsafe concepts that are not erased); benign renders are added when {@code cfg.keepBenign() > 0}.
+     */
+    public DpoTrainer(TextToImageModel model, PreferenceSet data, KeepSet keep, DpoConfig cfg) {
         if (data.size() == 0) throw new IllegalArgumentException("no preference pairs to train on");
-        if (cfg.preserveWeight() > 0 && (preserve == null || preserve.size() == 0))
+        if (cfg.preserveWeight() > 0 && cfg.keepBenign() < 1 && (keep == null || keep.size() == 0))
             throw new IllegalArgumentException("the preservation term needs safe-twin pairs");
         this.model = model;
         this.data = data;
-        this.preserve = preserve;
+        this.keep = keep;
+        this.benign = cfg.preserveWeight() > 0 && cfg.keepBenign() > 0 ? KeepSet.benign(model.world(), 512, cfg.seed(), model.imageSize()) : null;
+        this.grammarWords = org.alignguard.diffusion.world.CaptionGrammar.TEMPLATE_WORDS;
         this.cfg = cfg;
         this.forward = new DDPMScheduler(model.schedule);
         this.winners = data.winners().toArray();
         this.losers = data.losers().toArray();
-        this.preserveWinners = preserve == null ? null : preserve.winners().toArray();
+        this.keepImages = keep == null ? null : keep.images().toArray();
+        this.benignImages = benign == null ? null : benign.images().toArray();
     }
 
     public Result train(Path statePath, boolean resume, Map<String, String> meta, ProgressListener progress, String phase, Probe probe) throws IOException {
@@ -145,13 +159,17 @@ public final class DpoTrainer {
             System.arraycopy(losers, k * per, x0, (b + i) * per, per);
             prompts.add(rng.nextFloat() < cfg.emptyPromptFraction() ? "" : data.pairs().get(k).unsafePrompt());
         }
+        if (cfg.promptNoise() > 0) prompts.replaceAll(q -> PromptNoise.apply(q, cfg.promptNoise(), grammarWords, rng));
         List<String> all = new ArrayList<>(prompts);
         all.addAll(prompts);
         if (p > 0) {
             for (int i = 0; i < p; i++) {
-                int k = rng.nextInt(preserve.size());
-                System.arraycopy(preserveWinners, k * per, x0, (2 * b + i) * per, per);
-                all.add(preserve.pairs().get(k).safePrompt());
+                boolean fromBenign = benign != null && (keep == null || keep.size() == 0 || rng.nextFloat() < cfg.keepBenign());
+                KeepSet from = fromBenign ? benign : keep;
+                int k = rng.nextInt(from.size());
+                System.arraycopy(fromBenign ? benignImages : keepImages, k * per, x0, (2 * b + i) * per, per);
+                String q = from.prompts().get(k);
+                all.add(cfg.promptNoise() > 0 ? PromptNoise.apply(q, cfg.promptNoise(), grammarWords, rng) : q);
             }
         }
         int n = 2 * b + p;
@@ -198,7 +216,8 @@ public final class DpoTrainer {
         if (!"alignguard-dpo-state-1".equals(l.metadata().get("format"))) throw new IOException(file + ": not a DPO training state");
         String theirs = l.metadata().get("config"), mine = new com.google.gson.Gson().toJson(cfg);
         DpoConfig t = new com.google.gson.Gson().fromJson(theirs, DpoConfig.class);
-        if (t.beta() != cfg.beta() || t.lr() != cfg.lr() || t.batch() != cfg.batch() || t.rank() != cfg.rank() || t.seed() != cfg.seed() || t.preserveWeight() != cfg.preserveWeight())
+        if (t.beta() != cfg.beta() || t.lr() != cfg.lr() || t.batch() != cfg.batch() || t.rank() != cfg.rank() || t.seed() != cfg.seed() || t.preserveWeight() != cfg.preserveWeight()
+                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise())
             throw new IOException(file + ": the training state was made with another configuration (" + theirs + ", this run: " + mine + "); start over with --force or use the same flags");
         try {
             lora.loadStateDict(StateDicts.under("lora.", l.tensors()), true);

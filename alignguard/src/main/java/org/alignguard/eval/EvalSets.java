@@ -5,6 +5,7 @@ import java.util.List;
 import org.alignguard.data.EvalSplit;
 import org.alignguard.data.PromptPair;
 import org.alignguard.data.PromptWriter;
+import org.alignguard.diffusion.world.Concept;
 import org.alignguard.diffusion.world.SynonymPolicy;
 
 /**
@@ -23,6 +24,30 @@ public final class EvalSets {
     /** The standard sets of one evaluation half, with its seed: what every table reports (TEST) or is tuned on (VALIDATION). */
     public static List<EvalPrompt> of(PromptWriter writer, List<String> categories, int perCategory, int benign, EvalSplit split) {
         return standard(writer, categories, perCategory, benign, split.seed(), split);
+    }
+
+    /**
+     * The sets of the concept-scaling experiment, per concept rather than per category: for every
+     * erased concept {@code perErased} unsafe and as many held-out-synonym prompts; one prompt per
+     * {@code kept} unsafe concept (its mark must stay); one safe-twin prompt per concept of
+     * {@code twins}; and {@code benign} benign prompts. All on the scenes of {@code split}.
+     */
+    public static List<EvalPrompt> concepts(PromptWriter writer, List<Concept> erased, int perErased, List<Concept> kept, List<Concept> twinsOf,
+                                            int benign, EvalSplit split) {
+        List<EvalPrompt> out = new ArrayList<>();
+        for (Concept c : erased)
+            for (int i = 0; i < perErased; i++) {
+                out.add(new EvalPrompt(EvalPrompt.UNSAFE, c.category(), c.name(), writer.conceptTestPair(c, i, split.seed(), SynonymPolicy.TRAIN, split).unsafePrompt()));
+                out.add(new EvalPrompt(EvalPrompt.HELD_OUT, c.category(), c.name(), writer.conceptTestPair(c, i, split.seed(), SynonymPolicy.HELD_OUT, split).unsafePrompt()));
+            }
+        for (Concept c : kept)
+            out.add(new EvalPrompt(EvalPrompt.KEPT, c.category(), c.name(), writer.conceptTestPair(c, 0, split.seed(), SynonymPolicy.TRAIN, split).unsafePrompt()));
+        for (Concept c : twinsOf) {
+            PromptPair p = writer.conceptTestPair(c, 1, split.seed(), SynonymPolicy.TRAIN, split);
+            out.add(new EvalPrompt(EvalPrompt.SAFE_TWIN, c.category(), p.safeConcept(), p.safePrompt()));
+        }
+        for (int i = 0; i < benign; i++) out.add(new EvalPrompt(EvalPrompt.BENIGN, "", "", writer.benignPrompt(i, split.seed(), split)));
+        return out;
     }
 
     /** The standard sets on the scenes of {@code half} (null: every TEST and BENIGN scene). */

@@ -25,12 +25,14 @@ import java.util.Map;
  *                            base model's own figure counts its marks)
  * @param counts              images per set
  * @param refused             prompts per set that the method refused to draw (a blocklist)
+ * @param keptMarkRate        prompts naming an unsafe concept that was NOT erased whose mark is drawn
+ *                            (collateral damage shows as a fall; NaN when every concept is erased)
  */
 public record Scores(double ip, Map<String, Double> ipPerCategory, double ipHeldOut, Map<String, Double> ipHeldOutPerCategory,
                      double namedMarkRate, Map<String, Double> drawnInstead, double sceneFidelity,
                      double safeTwinRate, Map<String, Double> safeTwinPerCategory,
                      double benignFidelity, double benignUnsafeRate, double frechet, double frechetUnsafe,
-                     Map<String, Integer> counts, Map<String, Integer> refused) {
+                     Map<String, Integer> counts, Map<String, Integer> refused, double keptMarkRate) {
 
     /** A JSON-ready view (NaN becomes null). */
     public Map<String, Object> toMap() {
@@ -50,6 +52,7 @@ public record Scores(double ip, Map<String, Double> ipPerCategory, double ipHeld
         m.put("frechet_distance", n(frechet));
         m.put("frechet_distance_unsafe", n(frechetUnsafe));
         m.put("refused", refused);
+        m.put("kept_mark_rate", n(keptMarkRate));
         return m;
     }
 

@@ -11,6 +11,7 @@ import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.train.ProgressListener;
 import org.alignguard.dpo.DpoConfig;
 import org.alignguard.dpo.DpoTrainer;
+import org.alignguard.dpo.KeepSet;
 import org.alignguard.dpo.StepLog;
 import org.alignguard.lora.LoraFile;
 import org.apache.commons.csv.CSVFormat;
@@ -24,13 +25,18 @@ import org.apache.commons.csv.CSVPrinter;
  */
 public final class ExpertRun {
     private final TextToImageModel model;
-    private final PreferenceSet all;
+    private final KeepSet keep;
     private final DpoConfig cfg;
 
     /** {@code all}: every category's pairs, which the preservation term draws safe twins from. */
     public ExpertRun(TextToImageModel model, PreferenceSet all, DpoConfig cfg) {
+        this(model, KeepSet.safeTwins(all), cfg);
+    }
+
+    /** {@code keep}: what the preservation term keeps (safe twins, and unsafe concepts that are not erased). */
+    public ExpertRun(TextToImageModel model, KeepSet keep, DpoConfig cfg) {
         this.model = model;
-        this.all = all;
+        this.keep = keep;
         this.cfg = cfg;
     }
 
@@ -67,8 +73,11 @@ public final class ExpertRun {
     public DpoTrainer.Result train(PreferenceSet pairs, Path out, boolean resume, Map<String, String> meta, ProgressListener progress,
                                    String phase, DpoTrainer.Probe probe) throws IOException {
         Path state = statePath(out);
-        DpoTrainer.Result r = new DpoTrainer(model, pairs, all, cfg).train(state, resume, meta, progress, phase, probe);
+        long t0 = System.nanoTime();
+        DpoTrainer.Result r = new DpoTrainer(model, pairs, keep, cfg).train(state, resume, meta, progress, phase, probe);
         Map<String, String> m = new LinkedHashMap<>(meta);
+        // Training time of this session (a resumed run counts only what it did after the resume).
+        m.put("train_seconds", String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
         m.put("dpo_config", new com.google.gson.Gson().toJson(cfg));
         m.put("steps", Integer.toString(cfg.steps()));
         LoraFile.save(out, r.lora(), model, m);

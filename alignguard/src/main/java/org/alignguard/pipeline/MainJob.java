@@ -21,7 +21,10 @@ import org.alignguard.diffusion.train.ClassifierTrainer;
 import org.alignguard.diffusion.train.ProgressListener;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.dpo.DpoTrainer;
+import org.alignguard.data.EvalSplit;
 import org.alignguard.eval.EvalPrompt;
+import org.alignguard.eval.OutOfGrammar;
+import org.alignguard.eval.Variant;
 import org.alignguard.eval.EvalSets;
 import org.alignguard.eval.ImageResult;
 import org.alignguard.eval.ImageScorer;
@@ -74,8 +77,9 @@ public final class MainJob {
         // 1. Preference data (CoProV2 at our scale).
         long ts = System.nanoTime();
         Path dataDir = cfg.out().resolve("data");
-        // The evaluation's prompts: data/test_prompts.csv lists exactly the ones step 4 scores.
-        List<EvalPrompt> tests = EvalSets.standard(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), cfg.seed() + 1);
+        // The evaluation's prompts, on the test half of the evaluation scenes (no setting was chosen on
+        // them): data/test_prompts.csv lists exactly the ones step 4 scores.
+        List<EvalPrompt> tests = EvalSets.of(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), EvalSplit.TEST);
         if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
             var r = new PreferenceDataBuilder(model, clf, world).build(
                     new PreferenceDataBuilder.Config(cfg.pairs(), cats, cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
@@ -106,30 +110,48 @@ public final class MainJob {
                 progress.message("merging the experts: " + m.cliName());
                 if (experts.isEmpty()) for (String c : cats) experts.add(ExpertMerger.load(loras.get(c), model));
                 var probe = m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
+                long tm = System.nanoTime();
                 ExpertMerger.Merged merged = ExpertMerger.merge(m, experts, model, probe);
-                ExpertMerger.save(file, merged, model, meta);
+                Map<String, String> mm = new LinkedHashMap<>(meta);
+                // A merge's training time is its experts' and its own.
+                double expertSeconds = 0;
+                for (String c : cats) expertSeconds += org.alignguard.baselines.BaselineFile.trainSeconds(Safetensors.readHeader(loras.get(c)).metadata());
+                mm.put("train_seconds", String.format(java.util.Locale.ROOT, "%.1f", expertSeconds + secs(tm)));
+                ExpertMerger.save(file, merged, model, mm);
             }
             mergeInfo.put(m.cliName(), Safetensors.readHeader(file).metadata().getOrDefault("co_merge_share", ""));
             loras.put(m.cliName(), file);
         }
         seconds.put("merges", secs(ts));
 
-        // 4. Evaluation: every model on the same prompts and seeds.
+        // 4. Evaluation: every model (and every baseline asked for) on the same prompts and seeds.
         ts = System.nanoTime();
-        Map<String, Scores> scores = new LinkedHashMap<>();
-        scores.put("base", evaluate(model, null, "base", tests, scorer, scoring));
-        for (var e : loras.entrySet()) scores.put(e.getKey(), evaluate(model, e.getValue(), e.getKey(), tests, scorer, scoring));
+        List<Variant> variants = new ArrayList<>(List.of(Variant.BASE));
+        for (var e : loras.entrySet()) variants.add(Variants.file(e.getKey(), e.getValue()));
+        for (Path b : cfg.baselines()) variants.add(Variants.file(baselineName(b), b));
+        List<EvalPrompt> oog = cfg.evalOog() > 0 ? OutOfGrammar.sets(world, cats, cfg.evalOog(), Math.max(2, cfg.evalOog() * 3), EvalSplit.TEST) : null;
+        Scoreboard board = new Scoreboard(model, scorer, tests, oog, cfg.evalSampling(), EvalSplit.TEST.seed(), cfg.out().resolve("eval"));
+        Map<String, Scores> scores = new LinkedHashMap<>(), oogScores = new LinkedHashMap<>();
+        Map<String, Double> trainSeconds = new LinkedHashMap<>();
+        board.score(variants, progress).forEach((name, e) -> {
+            scores.put(name, e.standard());
+            if (e.oog() != null) oogScores.put(name, e.oog());
+            trainSeconds.put(name, e.trainSeconds());
+        });
         seconds.put("evaluation", secs(ts));
 
         // 5. The report.
         ts = System.nanoTime();
-        Map<String, Path> gridModels = new LinkedHashMap<>();
-        gridModels.put("base", null);
-        gridModels.putAll(loras);
-        Report report = new Report(cats, scores, logs, probes, mergeInfo, data, meta, cfg);
-        Path html = new ReportWriter(world, model).write(cfg.out().resolve("report"), report, gridModels, seconds, t0);
+        Report report = new Report(cats, scores, oogScores, trainSeconds, logs, probes, mergeInfo, data, meta, cfg.dpo(), cfg.seed(), cfg.evalSampling());
+        Path html = new ReportWriter(world, model).write(cfg.out().resolve("report"), report, variants, seconds, t0);
         progress.message("report written to " + html);
         return html;
+    }
+
+    /** A baseline's row name: its file name without the extension ("esd-u"). */
+    static String baselineName(Path file) {
+        String n = file.getFileName().toString();
+        return n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
     }
 
     private Path trainIfMissing(TextToImageModel model, PreferenceSet all, PreferenceSet pairs, String name, org.alignguard.dpo.DpoConfig dpo,
@@ -150,21 +172,6 @@ public final class MainJob {
         Path pp = ExpertRun.probePath(file);
         probes.put(name, Files.exists(pp) ? gson.fromJson(Files.readString(pp), new com.google.gson.reflect.TypeToken<List<Map<String, Double>>>() {}.getType()) : List.of());
         return file;
-    }
-
-    private Scores evaluate(TextToImageModel model, Path lora, String name, List<EvalPrompt> tests, ImageScorer scorer, Scoring scoring) throws IOException {
-        Path json = cfg.out().resolve("eval/" + PromptWriter.slug(name) + ".json");
-        if (Files.isRegularFile(json)) return gson.fromJson(Files.readString(json), Scores.class);
-        LoraNetwork net = lora == null ? null : LoraFile.attach(model, LoraFile.read(lora), 1f).network();
-        try {
-            List<ImageResult> results = scorer.run(model, tests, cfg.evalSampling(), cfg.seed() + 1, progress, "evaluate " + name);
-            Scores s = scoring.score(results);
-            PromptFiles.writeDetails(cfg.out().resolve("eval/" + PromptWriter.slug(name) + ".csv"), results, world);
-            AtomicWrite.writeString(json, gson.toJson(s));
-            return s;
-        } finally {
-            if (net != null) net.detach();
-        }
     }
 
     private static double secs(long t0) {

@@ -19,6 +19,13 @@ import org.alignguard.dpo.DpoConfig;
  * @param probePairs     Co-Merge's probe: pairs per category
  * @param seed           the seed of the data, the test prompts and the images
  * @param filter         keep only pairs the classifier confirms (false only to inspect untrained models)
+ * @param evalOog        out-of-grammar prompts per category (unsafe, safe twin) and half as many benign ones
+ * @param baselines      baseline files to score beside the method's models (empty: none)
  */
 public record RunConfig(Path out, Path model, Path classifier, int pairs, Generator.Settings dataSampling, DpoConfig dpo,
-                        int evalPerCategory, int evalBenign, Generator.Settings evalSampling, int probePairs, long seed, boolean filter) {}
+                        int evalPerCategory, int evalBenign, Generator.Settings evalSampling, int probePairs, long seed, boolean filter,
+                        int evalOog, java.util.List<Path> baselines) {
+    public RunConfig {
+        baselines = java.util.List.copyOf(baselines);
+    }
+}

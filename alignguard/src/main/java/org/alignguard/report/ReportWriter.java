@@ -18,8 +18,7 @@ import org.alignguard.diffusion.world.SynonymPolicy;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.dpo.StepLog;
 import org.alignguard.eval.Scores;
-import org.alignguard.lora.LoraFile;
-import org.alignguard.lora.LoraNetwork;
+import org.alignguard.eval.Variant;
 
 /**
  * Writes a run's report folder:
@@ -53,34 +52,42 @@ public final class ReportWriter {
         return out;
     }
 
-    public Path write(Path dir, Report r, Map<String, Path> models, Map<String, Double> seconds, long startNanos) throws IOException {
+    public Path write(Path dir, Report r, List<Variant> models, Map<String, Double> seconds, long startNanos) throws IOException {
         Files.createDirectories(dir.resolve("grids"));
         Files.createDirectories(dir.resolve("plots"));
-        long seed = r.config().seed();
+        long seed = r.gridSeed();
         List<String> prompts = gridPrompts(r.categories(), seed);
-        Generator.Settings s = r.config().evalSampling();
+        Generator.Settings s = r.sampling();
         List<Map<String, Object>> grids = new ArrayList<>();
-        for (var e : models.entrySet()) {
-            LoraNetwork net = e.getValue() == null ? null : LoraFile.attach(model, LoraFile.read(e.getValue()), 1f).network();
+        for (Variant v : models) {
+            Variant.Applied a = v.applyTo(model);
             try {
-                var images = new Generator(model).generate(prompts, s, seed + 11);
-                String file = "grids/" + PromptWriter.slug(e.getKey()) + ".png";
-                ImageGrid.writePng(ImageGrid.grid(images, prompts.size(), 4), dir.resolve(file));
-                grids.add(Map.of("model", e.getKey(), "png", file));
+                var images = new Generator(model).generate(prompts, s, seed + 11, a.sampling().guidance());
+                boolean[] refused = new boolean[prompts.size()];
+                for (int i = 0; i < refused.length; i++) refused[i] = a.sampling().refuses().test(prompts.get(i));
+                String file = "grids/" + PromptWriter.slug(v.name()) + ".png";
+                ImageGrid.writePng(ImageGrid.grid(org.alignguard.eval.ImageScorer.blackOut(images, refused), prompts.size(), 4), dir.resolve(file));
+                grids.add(Map.of("model", v.name(), "png", file));
             } finally {
-                if (net != null) net.detach();
+                a.remove();
             }
         }
         plots(dir.resolve("plots"), r);
         List<List<String>> table = ResultsTable.rows(r.categories(), r.scores());
         ResultsTable.writeCsv(dir.resolve("results.csv"), table);
-        AtomicWrite.writeString(dir.resolve("results.md"), ResultsTable.markdown(table));
+        List<List<String>> comparison = ResultsTable.comparison(r.scores(), r.oog(), r.trainSeconds());
+        ResultsTable.writeCsv(dir.resolve("comparison.csv"), comparison);
+        AtomicWrite.writeString(dir.resolve("results.md"), ResultsTable.markdown(comparison) + "\n" + ResultsTable.markdown(table));
         Map<String, Object> scope = new LinkedHashMap<>();
         scope.put("command", r.meta().getOrDefault("command", ""));
         scope.put("header", table.get(0));
         List<Map<String, Object>> rows = new ArrayList<>();
         for (List<String> row : table.subList(1, table.size())) rows.add(Map.of("cells", row));
         scope.put("rows", rows);
+        scope.put("cheader", comparison.get(0));
+        List<Map<String, Object>> crows = new ArrayList<>();
+        for (List<String> row : comparison.subList(1, comparison.size())) crows.add(Map.of("cells", row));
+        scope.put("crows", crows);
         List<Map<String, Object>> promptList = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) promptList.add(Map.of("n", i + 1, "text", prompts.get(i)));
         scope.put("prompts", promptList);
@@ -93,9 +100,9 @@ public final class ReportWriter {
         r.mergeInfo().forEach((k, v) -> { if (!v.isEmpty()) merges.add(Map.of("method", k, "info", v)); });
         scope.put("merges", merges);
         scope.put("pairs", r.data().size());
-        scope.put("steps", r.config().dpo().steps());
-        scope.put("beta", r.config().dpo().beta());
-        scope.put("lr", r.config().dpo().lr());
+        scope.put("steps", r.dpo().steps());
+        scope.put("beta", r.dpo().beta());
+        scope.put("lr", r.dpo().lr());
         scope.put("instead", instead(r.scores()));
         Path html = dir.resolve("report.html");
         AtomicWrite.writeString(html, Templates.render("report", scope));

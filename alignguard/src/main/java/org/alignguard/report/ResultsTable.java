@@ -33,6 +33,26 @@ public final class ResultsTable {
         return out;
     }
 
+    /**
+     * The comparison table of the paper's claim: one row per method, with its safety (IP on the test
+     * prompts, on held-out synonyms, on out-of-grammar phrasings), what it keeps (scene fidelity on
+     * unsafe prompts, the safe-twin mark rate, benign fidelity in and out of the grammar), the Fréchet
+     * distances and its training time.
+     */
+    public static List<List<String>> comparison(Map<String, Scores> scores, Map<String, Scores> oog, Map<String, Double> seconds) {
+        List<List<String>> out = new ArrayList<>();
+        out.add(List.of("method", "IP", "held-out IP", "out-of-grammar IP", "scene fidelity", "safe twin", "benign fidelity",
+                "out-of-grammar fidelity", "Fréchet distance", "Fréchet distance (unsafe)", "training time (s)"));
+        scores.forEach((model, s) -> {
+            Scores o = oog == null ? null : oog.get(model);
+            double sec = seconds == null ? Double.NaN : seconds.getOrDefault(model, Double.NaN);
+            out.add(List.of(model, f(s.ip()), f(s.ipHeldOut()), o == null ? "–" : f(o.ip()), f(s.sceneFidelity()), f(s.safeTwinRate()), f(s.benignFidelity()),
+                    o == null ? "–" : f(o.benignFidelity()), String.format(Locale.ROOT, "%.2f", s.frechet()), String.format(Locale.ROOT, "%.1f", s.frechetUnsafe()),
+                    Double.isNaN(sec) ? "–" : String.format(Locale.ROOT, "%.0f", sec)));
+        });
+        return out;
+    }
+
     static String f(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
     }

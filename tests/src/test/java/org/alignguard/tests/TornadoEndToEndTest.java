@@ -17,6 +17,7 @@ import org.alignguard.diffusion.world.Scene;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.dpo.DpoConfig;
 import org.alignguard.dpo.DpoTrainer;
+import org.alignguard.dpo.KeepSet;
 import org.alignguard.tensor.Backend;
 import org.alignguard.tensor.Backends;
 import org.alignguard.tensor.DeviceStats;
@@ -93,7 +94,7 @@ class TornadoEndToEndTest {
         DpoConfig cfg = new DpoConfig(10f, 1e-3f, 0, 10, pairs, 1f, 0f, 4, 0f, 0, Integer.MAX_VALUE, 0);   // plain Diffusion-DPO: the two-pair set has no safe twins
         double[] losses = new double[10];
         DeviceStats s0 = b.stats();
-        new DpoTrainer(m, set, null, cfg).train(null, false, Map.of(), (phase, step, total, loss) -> losses[(int) step - 1] = loss, "test", null);
+        new DpoTrainer(m, set, (KeepSet) null, cfg).train(null, false, Map.of(), (phase, step, total, loss) -> losses[(int) step - 1] = loss, "test", null);
         if (b.stats() != DeviceStats.NONE)   // the device backend: no op may have fallen back to the CPU
             assertEquals(0, b.stats().minus(s0).fallbacks(), "DPO training fell back to the CPU");
         return losses;

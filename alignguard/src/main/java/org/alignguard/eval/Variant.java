@@ -1,0 +1,41 @@
+package org.alignguard.eval;
+
+import java.io.IOException;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+
+/**
+ * One model to score, as evaluation and the reports see it: the base model, or the base model with
+ * something applied (a LoRA, a merge, a baseline's weight edit or sampling guard). Every variant is
+ * scored on the same prompts and seeds; only what it applies differs.
+ */
+public interface Variant {
+    String name();
+
+    /** Puts the variant on {@code model}; {@link Applied#remove} takes it off again, bit for bit. */
+    Applied applyTo(TextToImageModel model) throws IOException;
+
+    /** The training time its file records, in seconds (NaN for none, 0 for the base). */
+    double trainSeconds();
+
+    /** A variant on a model: how to sample with it, and how to take it off. */
+    interface Applied {
+        Sampling sampling();
+
+        void remove();
+    }
+
+    /** The base model itself. */
+    Variant BASE = new Variant() {
+        @Override public String name() { return "base"; }
+
+        @Override public Applied applyTo(TextToImageModel model) {
+            return new Applied() {
+                @Override public Sampling sampling() { return Sampling.PLAIN; }
+
+                @Override public void remove() { }
+            };
+        }
+
+        @Override public double trainSeconds() { return 0; }
+    };
+}
