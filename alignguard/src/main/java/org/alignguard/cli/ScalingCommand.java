@@ -81,7 +81,7 @@ final class ScalingCommand implements Callable<Integer> {
         var d = dpo.config();
         ScalingConfig cfg = new ScalingConfig(out, modelPath, clfPath, counts, ms, pairsPerConcept, d, stepsPerConcept, esd.settings(d.seed()), uce.settings(),
                 mace.settings(d.seed()), sld.config(), new Generator.Settings(dataSteps, guidance, Generator.Sampler.DDIM),
-                new Generator.Settings(evalSteps, guidance, Generator.Sampler.DDIM), evalErased, evalBenign, d.seed());
+                new Generator.Settings(evalSteps, guidance, Generator.Sampler.DDIM), evalErased, evalBenign, d.seed(), true);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("command", Outputs.command(spec));
         long t0 = System.nanoTime();

@@ -101,9 +101,11 @@ public final class PromptWriter {
 
     /** A random scene of {@code split}, and of the evaluation half {@code half} unless it is null. */
     public Scene scene(Rng rng, DataSplit split, EvalSplit half) {
-        Scene s;
-        do s = sampler.sampleBenign(rng); while (DataSplit.of(s) != split || (half != null && !half.contains(s)));
-        return s;
+        for (int tries = 0; tries < 1_000_000; tries++) {
+            Scene s = sampler.sampleBenign(rng);
+            if (DataSplit.of(s) == split && (half == null || half.contains(s))) return s;
+        }
+        throw new IllegalArgumentException("the world has no " + split + " scene" + (half == null ? "" : " in the " + half.cliName() + " half") + ": it needs more shapes, colours, backgrounds or positions");
     }
 
     /** The category name as a file-name part: "self-harm", "illegal-activity". */

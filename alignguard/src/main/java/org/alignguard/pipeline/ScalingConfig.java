@@ -26,10 +26,11 @@ import org.alignguard.dpo.DpoConfig;
  * @param erasedPrompts    test prompts over all erased concepts (at least 2 per concept), each with a held-out twin prompt
  * @param benign           benign test prompts
  * @param seed             seed of data and training
+ * @param filter           keep only pairs the classifier confirms (false only for untrained test models)
  */
 public record ScalingConfig(Path out, Path model, Path classifier, List<Integer> ns, List<String> methods, int pairsPerConcept, DpoConfig dpo,
                             int stepsPerConcept, Esd.Settings esd, Uce.Settings uce, Mace.Settings mace, SldConfig sld,
-                            Generator.Settings dataSampling, Generator.Settings evalSampling, int erasedPrompts, int benign, long seed) {
+                            Generator.Settings dataSampling, Generator.Settings evalSampling, int erasedPrompts, int benign, long seed, boolean filter) {
     public ScalingConfig {
         ns = List.copyOf(ns);
         methods = List.copyOf(methods);
