@@ -56,7 +56,7 @@ final class MergeCommand implements Callable<Integer> {
         World world = tm.world();
         ProbeSet probe = null;
         if (!(gamma >= 0)) throw new UserError("--gamma must be >= 0, got " + gamma);
-        if (m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD) {
+        if (m.needsProbe()) {
             try {
                 probe = ExpertMerger.probe(DataFiles.read(data, world), new PromptWriter(world).categoryNames(), probePairs, seed);
             } catch (IOException e) {

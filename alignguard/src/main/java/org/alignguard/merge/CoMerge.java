@@ -139,6 +139,26 @@ public final class CoMerge {
         return new Activation(expert.name(), per);
     }
 
+    /**
+     * The ablation's statistic: a_e[j,k] = |ΔW_e[j,k]|, the activation without E|x_k|. In the
+     * cross-attention's {@code to_k} and {@code to_v} the input is the text encoder's output, which no
+     * expert adapts, so E|x_k| is the same for every expert there and the two statistics pick the same
+     * winners; elsewhere the experts' own activations differ.
+     */
+    public static List<Activation> weightActivations(List<Expert> experts) {
+        List<Activation> out = new ArrayList<>();
+        for (Expert e : experts) {
+            Map<String, float[]> per = new LinkedHashMap<>();
+            e.deltas().forEach((path, d) -> {
+                float[] v = d.contiguous().toArray();
+                for (int i = 0; i < v.length; i++) v[i] = Math.abs(v[i]);
+                per.put(path, v);
+            });
+            out.add(new Activation(e.name(), per));
+        }
+        return out;
+    }
+
     /** a_e for every expert, in order. */
     public static List<Activation> activations(TextToImageModel model, List<Expert> experts, ProbeSet probe) {
         List<Activation> out = new ArrayList<>();

@@ -73,6 +73,12 @@ public final class ExpertMerger {
                 meta.put("ties_lambda", Float.toString(TIES_LAMBDA));
                 yield Merges.ties(experts, TIES_DENSITY, TIES_LAMBDA);
             }
+            case CO_MERGE_WEIGHT -> {
+                // The ablation: each entry's activation is its size alone, |ΔW_e[j,k]|, no probe.
+                meta.put("co_merge_gamma", Double.toString(gamma));
+                meta.put("co_merge_statistic", "|dW|");
+                yield CoMerge.merge(experts, CoMerge.weightActivations(experts), gamma).deltas();
+            }
             case CO_MERGE, CO_MERGE_HARD -> {
                 if (probe == null) throw new IllegalArgumentException("Co-Merge needs a probe set (the preference data)");
                 double g = method == MergeMethod.CO_MERGE_HARD ? Double.POSITIVE_INFINITY : gamma;

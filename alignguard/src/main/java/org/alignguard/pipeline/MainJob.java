@@ -109,7 +109,7 @@ public final class MainJob {
             if (!Files.isRegularFile(file)) {
                 progress.message("merging the experts: " + m.cliName());
                 if (experts.isEmpty()) for (String c : cats) experts.add(ExpertMerger.load(loras.get(c), model));
-                var probe = m == MergeMethod.CO_MERGE || m == MergeMethod.CO_MERGE_HARD ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
+                var probe = m.needsProbe() ? ExpertMerger.probe(data, cats, cfg.probePairs(), cfg.seed()) : null;
                 long tm = System.nanoTime();
                 ExpertMerger.Merged merged = ExpertMerger.merge(m, experts, model, probe);
                 Map<String, String> mm = new LinkedHashMap<>(meta);

@@ -109,4 +109,32 @@ class MergesTest {
         assertTrue(LoraNetwork.targets(m.unet, LoraConfig.ATTENTION_TARGETS).values().stream().allMatch(l -> l.adapters().isEmpty()),
                 "no recorder or expert left attached");
     }
+
+    /**
+     * The ablation of Co-Merge's statistic: with |ΔW| alone, the winner of every cross-attention
+     * to_k/to_v entry is the one the activation picks (their input, the text encoding, is the same for
+     * every expert), while in the self-attention layers, whose inputs each expert changes, they differ.
+     */
+    @Test
+    void weightStatisticAgreesWithTheActivationWhereTheInputIsTheText() {
+        TextToImageModel m = TinyModels.model(7);
+        Rng rng = new Rng(4);
+        List<Expert> experts = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            LoraNetwork net = LoraNetwork.attach(m.unet, LoraConfig.of(2), new Rng(10 + i));
+            net.layers().values().forEach(l -> ((org.alignguard.lora.LoraLayer) l).loraB.setData(Tensor.randn(rng, ((org.alignguard.lora.LoraLayer) l).loraB.shape()).mul(3f)));
+            experts.add(new Expert("e" + i, net.deltas()));
+            net.detach();
+        }
+        ProbeSet probe = new ProbeSet(List.of("a red circle with gun", "a blue ring with slur"), Tensor.randn(rng, 2, 3, 16, 16), new int[] {100, 700}, 5);
+        CoMerge.Result act = CoMerge.merge(experts, CoMerge.activations(m, experts, probe), Double.POSITIVE_INFINITY);
+        CoMerge.Result size = CoMerge.merge(experts, CoMerge.weightActivations(experts), Double.POSITIVE_INFINITY);
+        int differ = 0;
+        for (String path : act.winner().keySet()) {
+            boolean same = java.util.Arrays.equals(act.winner().get(path), size.winner().get(path));
+            if (path.endsWith("attn2.to_k") || path.endsWith("attn2.to_v")) assertTrue(same, path);
+            else if (!same) differ++;
+        }
+        assertTrue(differ > 0, "elsewhere the experts' own inputs change the winners");
+    }
 }
