@@ -40,7 +40,7 @@ public final class Uce {
      */
     public record Settings(Target target, double eraseScale, double preserveScale, double lambda, boolean pooled) {
         public static Settings defaults() {
-            return new Settings(Target.SAFE_TWIN, 1.0, 0.1, 0.1, true);
+            return new Settings(Target.SAFE_TWIN, 1.0, 0.1, 0.5, true);   // lamb = 0.5, as UCE's script passes it
         }
 
         public Map<String, Object> describe() {
