@@ -95,7 +95,12 @@ public final class MainJob {
         Map<String, Path> loras = new LinkedHashMap<>();
         Map<String, List<org.alignguard.dpo.StepLog>> logs = new LinkedHashMap<>();
         Map<String, List<Map<String, Double>>> probes = new LinkedHashMap<>();
-        for (String c : cats) loras.put(c, trainIfMissing(model, data, data.category(c), c, cfg.dpo(), scorer, scoring, List.of(c), meta, logs, probes));
+        for (int i = 0; i < cats.size(); i++) {
+            String c = cats.get(i);
+            // With distinct seeds every expert starts from its own Gaussian A and draws its own batches.
+            var dpo = cfg.distinctSeeds() ? cfg.dpo().withSeed(cfg.dpo().seed() + 1 + i) : cfg.dpo();
+            loras.put(c, trainIfMissing(model, data, data.category(c), c, dpo, scorer, scoring, List.of(c), meta, logs, probes));
+        }
         int allSteps = cfg.dpo().steps() * cats.size();
         loras.put("all-single", trainIfMissing(model, data, data, "all-single", cfg.dpo().withSteps(allSteps), scorer, scoring, cats, meta, logs, probes));
         seconds.put("experts", secs(ts));

@@ -21,10 +21,11 @@ import org.alignguard.dpo.DpoConfig;
  * @param filter         keep only pairs the classifier confirms (false only to inspect untrained models)
  * @param evalOog        out-of-grammar prompts per category (unsafe, safe twin) and half as many benign ones
  * @param baselines      baseline files to score beside the method's models (empty: none)
+ * @param distinctSeeds  every expert gets its own seed (its initial LoRA A and its batches); else all share the run's
  */
 public record RunConfig(Path out, Path model, Path classifier, int pairs, Generator.Settings dataSampling, DpoConfig dpo,
                         int evalPerCategory, int evalBenign, Generator.Settings evalSampling, int probePairs, long seed, boolean filter,
-                        int evalOog, java.util.List<Path> baselines) {
+                        int evalOog, java.util.List<Path> baselines, boolean distinctSeeds) {
     public RunConfig {
         baselines = java.util.List.copyOf(baselines);
     }

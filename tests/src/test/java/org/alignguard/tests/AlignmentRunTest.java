@@ -96,7 +96,7 @@ class AlignmentRunTest {
         Generator.Settings fast = new Generator.Settings(2, 3f, Generator.Sampler.DDIM);
         DpoConfig dpo = new DpoConfig(500f, 2e-2f, 0, 12, 4, 1f, 0f, 2, 0f, 1, 6, 6);
         // The tiny UNet is untrained, so the classifier confirms no marks: keep every candidate.
-        RunConfig rc = new RunConfig(out, model, ShippedModelTest.MODELS.resolve("classifier.safetensors"), 4, fast, dpo, 1, 2, fast, 1, 0, false, 1, java.util.List.of());
+        RunConfig rc = new RunConfig(out, model, ShippedModelTest.MODELS.resolve("classifier.safetensors"), 4, fast, dpo, 1, 2, fast, 1, 0, false, 1, java.util.List.of(), false);
         Path html = new MainJob(rc, ProgressListener.NONE).run(Map.of("command", "test"));
 
         List<StepLog> log = ExpertRun.readLog(ExpertRun.logPath(out.resolve("experts/violence.safetensors")));
