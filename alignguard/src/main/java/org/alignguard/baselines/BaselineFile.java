@@ -11,6 +11,7 @@ import java.util.Map;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.eval.Sampling;
 import org.alignguard.lora.LoraFile;
+import org.alignguard.tensor.FiniteCheck;
 import org.alignguard.tensor.io.Safetensors;
 
 /**
@@ -45,12 +46,14 @@ public final class BaselineFile {
         meta.put("unet_config", GSON.toJson(model.unet.config));
         meta.put("base_model_sha256", LoraFile.unetHash(model.unet));
         meta.putAll(extra);
+        String broken = FiniteCheck.find(b.edit().deltas());
+        if (broken != null) throw new IOException(file + ": not written: " + broken + " (the baseline's training diverged)");
         Safetensors.write(file, b.edit().deltas(), meta);
     }
 
     public static Loaded read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no baseline file at " + file);
-        Safetensors.Loaded l = Safetensors.read(file);
+        Safetensors.Loaded l = Safetensors.readFinite(file);
         String format = l.metadata().get("format");
         if (LoraFile.FORMAT.equals(format)) throw new IOException(file + " is a LoRA, not a baseline: pass it with --lora");
         if (!FORMAT.equals(format)) throw new IOException(file + ": not a baseline file of this project (format '" + format + "', expected '" + FORMAT + "')");
@@ -84,17 +87,30 @@ public final class BaselineFile {
         String warning = null;
         if (!b.edit().isEmpty()) {
             String cfg = b.metadata().get("unet_config");
-            if (cfg == null || !TextToImageModel.parseUNetConfig(cfg).equals(model.unet.config))
-                throw new IOException(b.file() + ": this baseline was made for another UNet (" + cfg + "), the model is " + model.unet.config);
+            boolean fits;
+            try {
+                fits = cfg != null && TextToImageModel.parseUNetConfig(cfg).equals(model.unet.config);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(b.file() + ": the baseline's unet_config metadata is not a valid UNet config (" + e.getMessage() + ")", e);
+            }
+            if (!fits) throw new IOException(b.file() + ": this baseline was made for another UNet (" + cfg + "), the model is " + model.unet.config);
             String hash = b.metadata().get("base_model_sha256");
             if (hash != null && !hash.equals(LoraFile.unetHash(model.unet)))
-                warning = b.file() + ": made from other base weights (sha256 " + hash.substring(0, 12) + "…) than this model's; applying it anyway";
+                warning = b.file() + ": made from other base weights (sha256 " + hash.substring(0, Math.min(12, hash.length())) + "…) than this model's; applying it anyway";
         }
         WeightEdit.Applied applied;
         try {
             applied = b.edit().apply(model.namedParameters());
         } catch (IllegalArgumentException e) {
             throw new IOException(b.file() + ": " + e.getMessage(), e);
+        }
+        Map<String, org.alignguard.autograd.Variable> params = model.namedParameters();
+        for (String name : b.edit().deltas().keySet()) {
+            String over = FiniteCheck.find(name, params.get(name).data());
+            if (over != null) {
+                applied.restore();
+                throw new IOException(b.file() + ": W + ΔW overflows float32 although the file's numbers are finite (" + over + ")");
+            }
         }
         return new Attached(b.guard().sampling(), applied, warning);
     }

@@ -3,6 +3,7 @@ package org.alignguard.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.alignguard.tensor.io.SafetensorsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ public final class Main {
             for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) verbose |= p.hasMatchedOption("--verbose");
             if (verbose) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("alignguard " + cmd.getCommandName() + ": " + oneLine(ex));
-            return ex instanceof UserError ue ? ue.exitCode : 1;
+            return exitCode(ex);
         });
         cl.setExecutionStrategy(parsed -> {
             String err = BackendChoice.apply(parsed);
@@ -46,6 +47,17 @@ public final class Main {
             return 2;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * A user error's own code; 2 for a refused weights file wherever it was read (a corrupt or
+     * non-finite checkpoint found by {@code run --resume} is bad input too, not a crash); else 1.
+     */
+    static int exitCode(Throwable ex) {
+        if (ex instanceof UserError ue) return ue.exitCode;
+        for (Throwable c = ex; c != null; c = c.getCause())
+            if (c instanceof SafetensorsException) return 2;
+        return 1;
     }
 
     static String oneLine(Throwable ex) {

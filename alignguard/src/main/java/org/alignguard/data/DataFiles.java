@@ -132,7 +132,7 @@ public final class DataFiles {
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             throw new IOException(csvFile + ": malformed CSV: " + e.getMessage(), e);
         }
-        var t = Safetensors.read(tensorFile).tensors();
+        var t = Safetensors.readFinite(tensorFile).tensors();
         Tensor w = t.get("winners"), l = t.get("losers");
         if (w == null || l == null) throw new IOException(tensorFile + ": needs tensors 'winners' and 'losers'");
         if (w.dim(0) != pairs.size() || l.dim(0) != pairs.size())

@@ -21,6 +21,7 @@ import org.alignguard.nn.StateDicts;
 import org.alignguard.optim.AdamW;
 import org.alignguard.optim.LrSchedule;
 import org.alignguard.optim.Optimizer;
+import org.alignguard.tensor.FiniteCheck;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.io.Safetensors;
@@ -51,7 +52,7 @@ public final class DpoTrainer {
         Map<String, Double> measure(long step);
     }
 
-    /** Thrown when the loss stops being a number; the last good checkpoint stays on disk. */
+    /** Thrown when the loss, the gradient or a weight stops being a finite number; the last good checkpoint stays on disk. */
     public static final class Diverged extends RuntimeException {
         public Diverged(String message) { super(message); }
     }
@@ -115,13 +116,15 @@ public final class DpoTrainer {
                 opt.setLr(lr.lr(step));
                 opt.zeroGrad();
                 StepResult r = step(lora, new Rng(cfg.seed() * 1_000_003L + step));
-                if (!Float.isFinite(r.total.item()))
-                    throw new Diverged(phase + ": the loss is " + r.total.item() + " at step " + (step + 1) + "; stopped"
-                            + (statePath != null && Files.exists(statePath) ? ", the last good checkpoint is " + statePath : ""));
+                if (!Float.isFinite(r.total.item())) throw diverged(phase, "the loss is " + r.total.item(), step + 1, statePath);
                 r.total.backward();
                 float norm = Optimizer.clipGradNorm(params, cfg.clip());
-                if (!Float.isFinite(norm)) throw new Diverged(phase + ": the gradient norm is " + norm + " at step " + (step + 1) + "; stopped");
+                if (!Float.isFinite(norm)) throw diverged(phase, "the gradient norm is " + norm, step + 1, statePath);
                 opt.step();
+                // A step can overflow a weight while its loss was still finite: the next loss would be
+                // NaN, but the checkpoint of this step would already hold the broken weight.
+                String broken = FiniteCheck.find(lora.tensors());
+                if (broken != null) throw diverged(phase, "a weight stopped being finite (" + broken + ")", step + 1, statePath);
                 step++;
                 DiffusionDpoLoss.Result d = r.dpo;
                 double loss = d.loss().item();
@@ -134,7 +137,7 @@ public final class DpoTrainer {
                     m.putAll(probe.measure(step));
                     probes.add(m);
                 }
-                if (statePath != null && (step % cfg.checkpointEvery() == 0 || step == cfg.steps())) save(statePath, lora, opt, log, probes, step, meta);
+                if (statePath != null && (step % cfg.checkpointEvery() == 0 || step == cfg.steps())) save(statePath, lora, opt, log, probes, step, meta, phase);
             }
         } catch (RuntimeException e) {
             lora.detach();
@@ -199,10 +202,20 @@ public final class DpoTrainer {
         return new StepResult(d.loss().add(keep.mul(cfg.preserveWeight())), d, keep.item());
     }
 
-    private void save(Path file, LoraNetwork lora, AdamW opt, List<StepLog> log, List<Map<String, Double>> probes, long step, Map<String, String> meta) throws IOException {
+    /** The run stops: {@code what} went wrong at {@code step}, and the checkpoint on disk (if any) stays as it is. */
+    private static Diverged diverged(String phase, String what, long step, Path statePath) {
+        return new Diverged(phase + ": " + what + " at step " + step + "; stopped"
+                + (statePath != null && Files.exists(statePath) ? ", the last good checkpoint is " + statePath : ""));
+    }
+
+    /** Writes the state atomically; a state with a non-finite number (say the optimizer's moments) is never written. */
+    private void save(Path file, LoraNetwork lora, AdamW opt, List<StepLog> log, List<Map<String, Double>> probes, long step, Map<String, String> meta,
+                      String phase) throws IOException {
         Map<String, Tensor> all = StateDicts.prefixed("lora.", lora.tensors());
         all.putAll(StateDicts.prefixed("optim.", opt.stateDict()));
         all.put("log", logTensor(log));
+        String broken = FiniteCheck.find(all);
+        if (broken != null) throw diverged(phase, "the training state stopped being finite (" + broken + ")", step, file);
         Map<String, String> m = new LinkedHashMap<>(meta);
         m.put("format", "alignguard-dpo-state-1");
         m.put("step", Long.toString(step));
@@ -212,7 +225,7 @@ public final class DpoTrainer {
     }
 
     private long load(Path file, LoraNetwork lora, AdamW opt, List<StepLog> log, List<Map<String, Double>> probes) throws IOException {
-        var l = Safetensors.read(file);
+        var l = Safetensors.readFinite(file);
         if (!"alignguard-dpo-state-1".equals(l.metadata().get("format"))) throw new IOException(file + ": not a DPO training state");
         String theirs = l.metadata().get("config"), mine = new com.google.gson.Gson().toJson(cfg);
         DpoConfig t = new com.google.gson.Gson().fromJson(theirs, DpoConfig.class);

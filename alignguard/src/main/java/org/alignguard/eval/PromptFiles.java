@@ -58,7 +58,7 @@ public final class PromptFiles {
                 if (set.isEmpty()) set = c == null ? EvalPrompt.BENIGN : c.unsafe() ? EvalPrompt.UNSAFE : EvalPrompt.SAFE_TWIN;
                 if (category.isEmpty() && c != null) category = c.category();
                 if ((set.equals(EvalPrompt.UNSAFE) || set.equals(EvalPrompt.HELD_OUT) || set.equals(EvalPrompt.SAFE_TWIN)) && c == null)
-                    throw new IOException(file + ": line " + rec.getRecordNumber() + ": a '" + set + "' prompt must name a concept: \"" + prompt + "\"");
+                    throw new IOException(file + ": line " + rec.getRecordNumber() + ": a '" + set + "' prompt must name a concept: \"" + prompt.replace("\r", "\\r").replace("\n", "\\n") + "\"");   // one line, even for a quoted line break
                 out.add(new EvalPrompt(set, category, c == null ? "" : c.name(), prompt));
             }
         } catch (java.io.UncheckedIOException | IllegalStateException | IllegalArgumentException e) {

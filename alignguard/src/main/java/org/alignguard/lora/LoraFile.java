@@ -15,6 +15,7 @@ import java.util.Map;
 import org.alignguard.diffusion.model.UNet;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.nn.StateDicts;
+import org.alignguard.tensor.FiniteCheck;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.io.Safetensors;
 
@@ -29,13 +30,16 @@ public final class LoraFile {
 
     private LoraFile() {}
 
-    /** A file's tensors (the {@code unet.} prefix taken off) and metadata. */
-    public record Loaded(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
-        public float alpha() { return Float.parseFloat(metadata.getOrDefault("alpha", "1")); }
-    }
+    /** A file's tensors (the {@code unet.} prefix taken off) and metadata; {@link LoraMetadata#parse} reads the metadata. */
+    public record Loaded(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
-    /** Writes {@code lora} (trained on {@code model}) atomically, with {@code extra} metadata (command, category, ...). */
+    /**
+     * Writes {@code lora} (trained on {@code model}) atomically, with {@code extra} metadata (command,
+     * category, ...). A non-finite value is refused, not written: no file of ours holds one.
+     */
     public static void save(Path file, LoraNetwork lora, TextToImageModel model, Map<String, String> extra) throws IOException {
+        String broken = FiniteCheck.find(lora.tensors());
+        if (broken != null) throw new IOException(file + ": not written: " + broken + " (the training diverged)");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("kind", lora.isLowRank() ? "lora" : "dense");
@@ -48,37 +52,59 @@ public final class LoraFile {
         Safetensors.write(file, StateDicts.prefixed("unet.", lora.tensors()), meta);
     }
 
+    /**
+     * Reads a LoRA file: every tensor finite, every one under {@code unet.}, and metadata that
+     * {@link LoraMetadata#parse} accepts. Errors name the file and the tensor or key at fault.
+     */
     public static Loaded read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no LoRA file at " + file);
-        Safetensors.Loaded l = Safetensors.read(file);
+        Safetensors.Loaded l = Safetensors.readFinite(file);
         if ("alignguard-baseline-1".equals(l.metadata().get("format")))
             throw new IOException(file + " is a baseline file (method " + l.metadata().get("method") + "), not a LoRA: pass it with --baseline");
         if (!FORMAT.equals(l.metadata().get("format")))
             throw new IOException(file + ": not a LoRA of this project (format '" + l.metadata().get("format") + "', expected '" + FORMAT + "')");
-        return new Loaded(file, StateDicts.under("unet.", l.tensors()), l.metadata());
+        for (String name : l.tensors().keySet())
+            if (!name.startsWith("unet.")) throw new IOException(file + ": tensor '" + name + "' is not under 'unet.', the only part a LoRA of ours adapts");
+        Loaded loaded = new Loaded(file, StateDicts.under("unet.", l.tensors()), l.metadata());
+        LoraMetadata.parse(file, loaded.metadata(), loaded.tensors());
+        return loaded;
     }
 
     /**
-     * Attaches a loaded LoRA to {@code model}'s UNet at {@code scale}. A LoRA for another UNet config
-     * is refused; one trained on other base weights of the same shape is attached, and the returned
+     * Attaches a loaded LoRA to {@code model}'s UNet at {@code scale}. Its metadata and tensors are
+     * checked again (a {@link Loaded} can be made in memory); a LoRA for another UNet config, and one
+     * whose update s·ΔW overflows although its factors are finite, are refused, and then nothing stays
+     * attached. One trained on other base weights of the same shape is attached, and the returned
      * warning (else null) says so.
      */
     public static Attached attach(TextToImageModel model, Loaded l, float scale) throws IOException {
-        String cfg = l.metadata().get("unet_config");
-        if (cfg == null) throw new IOException(l.file() + ": the LoRA has no unet_config in its metadata");
-        var theirs = TextToImageModel.parseUNetConfig(cfg);
-        if (!theirs.equals(model.unet.config))
-            throw new IOException(l.file() + ": this LoRA was made for another UNet (" + theirs + "), the model is " + model.unet.config);
+        LoraMetadata info = LoraMetadata.parse(l.file(), l.metadata(), l.tensors());
+        String broken = FiniteCheck.find(l.tensors());
+        if (broken != null) throw new IOException(l.file() + ": " + broken + "; weights must be finite numbers");
+        if (!(Math.abs(scale) <= LoraMetadata.MAX_SCALING))   // NaN too
+            throw new IOException(l.file() + ": LoRA scale " + scale + " is out of range: at most " + LoraMetadata.MAX_SCALING + " either way (1 applies it as trained)");
+        if (!info.unetConfig().equals(model.unet.config))
+            throw new IOException(l.file() + ": this LoRA was made for another UNet (" + info.unetConfig() + "), the model is " + model.unet.config);
         String warning = null;
-        String hash = l.metadata().get("base_model_sha256");
+        String hash = info.baseSha256();
         if (hash != null && !hash.equals(unetHash(model.unet)))
             warning = l.file() + ": trained on other base weights (sha256 " + hash.substring(0, 12) + "…) than this model's; applying it anyway";
         LoraNetwork net;
         try {
-            net = LoraNetwork.fromTensors(model.unet, l.tensors(), l.alpha());
-            net.setScale(scale);
+            net = LoraNetwork.fromTensors(model.unet, l.tensors(), info.alpha());
         } catch (IllegalArgumentException e) {
             throw new IOException(l.file() + ": " + e.getMessage(), e);
+        }
+        try {
+            net.setScale(scale);
+            for (var e : net.layers().entrySet()) {
+                String over = FiniteCheck.find("s·ΔW", e.getValue().delta().mul(scale));
+                if (over != null)
+                    throw new IOException(l.file() + ": the update of " + e.getKey() + " overflows float32 although the file's numbers are finite (" + over + ")");
+            }
+        } catch (IOException | RuntimeException e) {
+            net.detach();
+            throw e;
         }
         net.freeze();
         return new Attached(net, warning);

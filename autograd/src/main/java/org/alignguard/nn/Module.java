@@ -148,8 +148,8 @@ public abstract class Module {
         Safetensors.write(file, stateDict(), metadata);
     }
 
-    /** Loads a safetensors state dict written by {@link #save} (strict). */
+    /** Loads a safetensors state dict written by {@link #save} (strict; NaN or infinity in it is refused). */
     public void load(Path file) throws IOException {
-        loadStateDict(Safetensors.read(file).tensors(), true);
+        loadStateDict(Safetensors.readFinite(file).tensors(), true);
     }
 }

@@ -22,9 +22,9 @@ public final class Checkpoint {
         Safetensors.write(file, all, metadata);
     }
 
-    /** Loads parameters into {@code model} and state into {@code opt} (if given); returns the metadata. */
+    /** Loads parameters into {@code model} and state into {@code opt} (if given), all finite; returns the metadata. */
     public static Map<String, String> load(Path file, Module model, Optimizer opt) throws IOException {
-        var loaded = Safetensors.read(file);
+        var loaded = Safetensors.readFinite(file);
         model.loadStateDict(StateDicts.under("model.", loaded.tensors()), true);
         if (opt != null) opt.loadStateDict(StateDicts.under("optim.", loaded.tensors()));
         return loaded.metadata();

@@ -142,6 +142,31 @@ class AlignmentCliTest {
     }
 
     /**
+     * A step that overflows a weight while its loss is still finite (here: an optimizer state whose
+     * first moment is near float32's largest value, so Adam's step 3 is infinite) stops training at
+     * that step, naming the tensor; the checkpoint of step 2 stays as it was, byte for byte.
+     */
+    @Test
+    void aStepThatOverflowsAWeightStopsAndKeepsTheCheckpoint() throws Exception {
+        PreferenceSet set = DataFiles.read(data, World.load());
+        DpoConfig three = new DpoConfig(100f, 1e-2f, 0, 3, 2, 1f, 0f, 2, 0f, 5, 1, 0);
+        Path state = dir.resolve("overflow.state.safetensors");
+        train(set, three.withSteps(2), state, false, ProgressListener.NONE);
+        String p = "down.1.attn.0.block.attn2.to_k.lora_B.weight";
+        Safetensors.Loaded l = Safetensors.read(state);
+        Map<String, Tensor> t = new java.util.LinkedHashMap<>(l.tensors());
+        t.put("optim.exp_avg." + p, Tensor.full(3e38f, t.get("optim.exp_avg." + p).shape()));
+        t.put("optim.exp_avg_sq." + p, Tensor.zeros(t.get("optim.exp_avg_sq." + p).shape()));
+        Safetensors.write(state, t, l.metadata());
+        byte[] before = Files.readAllBytes(state);
+        DpoTrainer.Diverged e = org.junit.jupiter.api.Assertions.assertThrows(DpoTrainer.Diverged.class,
+                () -> train(set, three, state, true, ProgressListener.NONE));
+        assertTrue(e.getMessage().contains("tensor 'down.1.attn.0.block.attn2.to_k.lora_B.weight' holds") && e.getMessage().contains("at step 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("the last good checkpoint is " + state), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(state), "the checkpoint of step 2 is untouched");
+    }
+
+    /**
      * A run stopped after 2 steps and resumed to 4 runs only steps 3 and 4, and ends with the same LoRA,
      * bit for bit, as 4 steps in one go.
      */

@@ -29,13 +29,32 @@ import java.util.Arrays;
 public record UNetConfig(int imageSize, int inChannels, int baseChannels, int[] channelMult, int layersPerBlock,
                          boolean[] attentionLevels, int heads, int contextDim, int groups, float dropout, boolean pooledText, int patchSize, boolean coordChannels, boolean posEmbed) {
     public UNetConfig {
+        // A config read from a file may lack fields (JSON readers leave them 0 or null): every size is checked.
+        if (channelMult == null || attentionLevels == null)
+            throw new IllegalArgumentException("UNetConfig: " + (channelMult == null ? "channelMult" : "attentionLevels") + " is missing");
+        positive("imageSize", imageSize);
+        positive("inChannels", inChannels);
+        positive("baseChannels", baseChannels);
+        positive("layersPerBlock", layersPerBlock);
+        positive("heads", heads);
+        positive("contextDim", contextDim);
+        positive("groups", groups);
+        for (int m : channelMult) positive("channelMult entry", m);
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("UNetConfig: dropout must be in [0, 1), got " + dropout);
+        if (channelMult.length > 16) throw new IllegalArgumentException("UNetConfig: " + channelMult.length + " levels; at most 16");
         if (channelMult.length == 0 || attentionLevels.length != channelMult.length)
             throw new IllegalArgumentException("UNetConfig: channelMult " + Arrays.toString(channelMult) + " and attentionLevels " + Arrays.toString(attentionLevels) + " must be non-empty and the same length");
-        if (patchSize < 1 || imageSize % (patchSize << (channelMult.length - 1)) != 0)
+        if (patchSize < 1 || imageSize % ((long) patchSize << (channelMult.length - 1)) != 0)
             throw new IllegalArgumentException("UNetConfig: image size " + imageSize + " is not divisible by patch " + patchSize + " x 2^" + (channelMult.length - 1));
-        for (int m : channelMult)
+        for (int m : channelMult) {
+            if ((long) baseChannels * m > 1 << 20) throw new IllegalArgumentException("UNetConfig: " + (long) baseChannels * m + " channels at one level is absurd");
             if ((baseChannels * m) % groups != 0 || (baseChannels * m) % heads != 0)
                 throw new IllegalArgumentException("UNetConfig: " + baseChannels * m + " channels do not split into " + groups + " groups and " + heads + " heads");
+        }
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) throw new IllegalArgumentException("UNetConfig: " + name + " must be positive, got " + v);
     }
 
     public int channels(int level) {

@@ -20,6 +20,7 @@ import org.alignguard.diffusion.world.World;
 import org.alignguard.nn.StateDicts;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.io.JsonErrors;
 import org.alignguard.tensor.io.Safetensors;
 
 /**
@@ -123,7 +124,7 @@ public final class TextToImageModel {
     /** Loads a checkpoint; errors name the file and what does not match. */
     public static Loaded load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no checkpoint at " + file);
-        Safetensors.Loaded l = Safetensors.read(file);
+        Safetensors.Loaded l = Safetensors.readFinite(file);
         Map<String, String> meta = l.metadata();
         if (!FORMAT.equals(meta.get("format")))
             throw new IOException(file + ": not a text-to-image checkpoint of this version (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
@@ -141,7 +142,7 @@ public final class TextToImageModel {
         } catch (RuntimeException e) {
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
-            throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + root.getMessage(), e);
+            throw new IOException(file + ": config in the checkpoint metadata is unreadable or incompatible with this code: " + JsonErrors.brief(root), e);
         }
         Tokenizer tok = Tokenizer.fromLines(Arrays.asList(meta.get("vocabulary").split("\n", -1)));
         World world;
@@ -168,14 +169,29 @@ public final class TextToImageModel {
      * Reads a UNet config saved as JSON. Checkpoints written before {@code pooledText},
      * {@code patchSize}, {@code coordChannels} and {@code posEmbed} existed get the values those
      * models had: no pooled text, patch 1, no coordinate channels, no positional embeddings.
+     * Anything else (bad JSON, a field of the wrong type, a missing or impossible size) throws an
+     * {@link IllegalArgumentException} that says what, without Gson's class names and links.
      */
     public static UNetConfig parseUNetConfig(String json) {
-        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
-        if (!o.has("pooledText")) o.addProperty("pooledText", false);
-        if (!o.has("patchSize")) o.addProperty("patchSize", 1);
-        if (!o.has("coordChannels")) o.addProperty("coordChannels", false);
-        if (!o.has("posEmbed")) o.addProperty("posEmbed", false);
-        return new Gson().fromJson(o, UNetConfig.class);
+        if (json == null) throw new IllegalArgumentException("no config");
+        try {
+            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(json);
+            if (!e.isJsonObject()) throw new IllegalArgumentException("not a JSON object");
+            com.google.gson.JsonObject o = e.getAsJsonObject();
+            if (!o.has("pooledText")) o.addProperty("pooledText", false);
+            if (!o.has("patchSize")) o.addProperty("patchSize", 1);
+            if (!o.has("coordChannels")) o.addProperty("coordChannels", false);
+            if (!o.has("posEmbed")) o.addProperty("posEmbed", false);
+            return new Gson().fromJson(o, UNetConfig.class);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Gson wraps what the record's constructor refuses ("UNetConfig: heads must be positive") in its own exception.
+            for (Throwable c = e.getCause(); c != null; c = c.getCause())
+                if (c instanceof IllegalArgumentException ours && String.valueOf(ours.getMessage()).startsWith("UNetConfig:"))
+                    throw new IllegalArgumentException(ours.getMessage(), e);
+            throw new IllegalArgumentException(JsonErrors.brief(e), e);
+        }
     }
 
     /** The prediction type a checkpoint's metadata records; checkpoints from before v-prediction are all ε. */

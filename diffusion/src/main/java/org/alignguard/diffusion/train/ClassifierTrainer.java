@@ -147,7 +147,7 @@ public final class ClassifierTrainer {
     }
 
     public static SceneClassifier load(Path file, World world) throws IOException {
-        var l = Safetensors.read(file);
+        var l = Safetensors.readFinite(file);
         var meta = l.metadata();
         if (!"alignguard-classifier-1".equals(meta.get("format"))) throw new IOException(file + ": not a classifier checkpoint (format '" + meta.get("format") + "')");
         // A classifier records its world (checkpoints from before that are the default world's).

@@ -25,6 +25,7 @@ import org.alignguard.optim.AdamW;
 import org.alignguard.optim.Ema;
 import org.alignguard.optim.LrSchedule;
 import org.alignguard.optim.Optimizer;
+import org.alignguard.tensor.FiniteCheck;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.io.Safetensors;
@@ -105,6 +106,7 @@ public final class DiffusionTrainer {
             st.opt.setLr(lr.lr(st.step));
             st.opt.zeroGrad();
             Variable loss = loss(rng, cfg.batch(), cfg.promptDropout(), cfg.minSnrGamma(), st.probe, cfg.textProbe());
+            if (!Float.isFinite(loss.item())) throw diverged("the loss is " + loss.item(), st.step + 1, statePath);
             loss.backward();
             Optimizer.clipGradNorm(trainable, cfg.clip());
             st.opt.step();
@@ -113,7 +115,15 @@ public final class DiffusionTrainer {
             progress.onStep("pretrain", st.step, cfg.steps(), loss.item());
             if (statePath != null && (st.step % cfg.checkpointEvery() == 0 || st.step == cfg.steps())) save(st, statePath, meta);
         }
+        String broken = FiniteCheck.find(st.ema.stateDict());
+        if (broken != null) throw diverged("the EMA weights stopped being finite (" + broken + ")", st.step, statePath);
         return st.ema.stateDict();
+    }
+
+    /** Pretraining stops; the checkpoint on disk (if any) stays as it is. */
+    private static IllegalStateException diverged(String what, long step, Path statePath) {
+        return new IllegalStateException("pretrain: " + what + " at step " + step + "; stopped"
+                + (statePath != null && Files.exists(statePath) ? ", the last good checkpoint is " + statePath : ""));
     }
 
     /** One batch of the loss: ε- or v-MSE, Min-SNR-γ weighted when γ > 0, plus the text probe's when it is on. */
@@ -158,12 +168,14 @@ public final class DiffusionTrainer {
         m.putAll(meta);
         m.put("step", Long.toString(st.step));
         m.put("ema_updates", Long.toString(st.ema.updates()));
+        String broken = FiniteCheck.find(all);   // a broken state is never written over the last good one
+        if (broken != null) throw diverged("the training state stopped being finite (" + broken + ")", st.step, file);
         Files.createDirectories(file.toAbsolutePath().getParent());
         Safetensors.write(file, all, m);
     }
 
     private void load(State st, Path file) throws IOException {
-        var l = Safetensors.read(file);
+        var l = Safetensors.readFinite(file);
         Map<String, String> mine = model.describe(), theirs = l.metadata();
         for (String key : List.of("unet_config", "text_encoder_config", "schedule"))
             if (!java.util.Objects.equals(mine.get(key), theirs.get(key)))

@@ -48,7 +48,7 @@ final class WorldLoader {
             if (!e.isJsonObject()) throw fail("the top level must be a JSON object");
             root = e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new WorldFormatException(source + ": not valid JSON: " + e.getMessage(), e);
+            throw new WorldFormatException(source + ": not valid JSON: " + org.alignguard.tensor.io.JsonErrors.brief(e), e);
         }
         keys(root, "the top level", "description", "shapes", "colours", "backgrounds", "positions", "mark_colours", "categories");
         List<Term> shapes = terms(root, "shapes", "shape");

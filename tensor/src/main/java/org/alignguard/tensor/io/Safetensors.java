@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.alignguard.tensor.FiniteCheck;
 import org.alignguard.tensor.Tensor;
 
 /**
@@ -72,6 +73,9 @@ public final class Safetensors {
 
         /** Bytes per element. */
         public int size() { return size; }
+
+        /** True for the types that can hold NaN and infinity (F64 also overflows float32 into infinity). */
+        boolean isFloat() { return this == F64 || this == F32 || this == F16 || this == BF16; }
 
         /** The dtype named {@code s}, or null if we do not know it. */
         static Dtype parse(String s) {
@@ -121,8 +125,21 @@ public final class Safetensors {
         }
     }
 
-    /** Reads every tensor, converting it to float32. */
+    /** Reads every tensor, converting it to float32; NaN and infinity are read as they are. */
     public static Loaded read(Path file) throws IOException {
+        return read(file, false);
+    }
+
+    /**
+     * Reads every tensor like {@link #read}, and refuses a NaN or infinity in any of them with a
+     * {@link SafetensorsException} that names the tensor and where the value sits. What loaders of
+     * weights call: each chunk is checked right after it is converted, while it is still in cache.
+     */
+    public static Loaded readFinite(Path file) throws IOException {
+        return read(file, true);
+    }
+
+    private static Loaded read(Path file, boolean finite) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
             LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
@@ -131,7 +148,7 @@ public final class Safetensors {
                     throw new SafetensorsException(file, "tensor '" + info.name() + "' has " + info.numel()
                             + " elements, too many for one float array");
                 float[] data = new float[(int) info.numel()];
-                readData(file, ch, h.dataStart() + info.byteBegin(), info.dtype(), data);
+                readData(file, ch, h.dataStart() + info.byteBegin(), info.dtype(), data, finite ? info : null);
                 tensors.put(info.name(), Tensor.of(data, info.shape()));
             }
             return new Loaded(tensors, h.metadata(), h.tensors());
@@ -235,9 +252,7 @@ public final class Safetensors {
             } catch (SafetensorsException e) {
                 throw e;
             } catch (IOException | IllegalStateException | NumberFormatException e) {
-                // Gson's messages end with a line pointing at its troubleshooting page; keep the first.
-                String msg = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-                throw new SafetensorsException(file, "malformed JSON header: " + msg, e);
+                throw new SafetensorsException(file, "malformed JSON header: " + JsonErrors.brief(e), e);
             }
         }
 
@@ -325,8 +340,12 @@ public final class Safetensors {
         }
     }
 
-    /** Reads {@code out.length} elements of {@code dtype} starting at {@code pos}, as floats. */
-    private static void readData(Path file, FileChannel ch, long pos, Dtype dtype, float[] out) throws IOException {
+    /**
+     * Reads {@code out.length} elements of {@code dtype} starting at {@code pos}, as floats. With
+     * {@code check} (the tensor being read), a chunk that holds NaN or infinity after the conversion
+     * (a float type's own, or an F64 too large for float32) is refused.
+     */
+    private static void readData(Path file, FileChannel ch, long pos, Dtype dtype, float[] out, TensorInfo check) throws IOException {
         int perChunk = CHUNK / dtype.size();
         for (int i = 0; i < out.length; ) {
             int k = Math.min(perChunk, out.length - i);
@@ -342,6 +361,12 @@ public final class Safetensors {
                 case I8 -> { for (int j = 0; j < k; j++) out[i + j] = b.get(); }
                 case U8 -> { for (int j = 0; j < k; j++) out[i + j] = b.get() & 0xff; }
                 case BOOL -> { for (int j = 0; j < k; j++) out[i + j] = b.get() != 0 ? 1f : 0f; }
+            }
+            if (check != null && dtype.isFloat()) {
+                int bad = FiniteCheck.firstNonFinite(out, i, i + k);
+                if (bad >= 0)
+                    throw new SafetensorsException(file, FiniteCheck.describe(check.name(), check.shape(), bad, out[bad])
+                            + "; weights must be finite numbers (a diverged training run, or a corrupt file)");
             }
             i += k;
         }

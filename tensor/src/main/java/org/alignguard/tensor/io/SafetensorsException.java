@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * A safetensors file that is corrupt or not in the format: truncated, a bad header length, bad
- * JSON, an unknown dtype, bad offsets or shapes. The message is one line that starts with the file
+ * JSON, an unknown dtype, bad offsets or shapes; or one refused for its content, weights that are
+ * not finite ({@link Safetensors#readFinite}). The message is one line that starts with the file
  * and says what is wrong, so a command-line tool can print it as is.
  *
  * <p>It is an {@link IOException}: reading a file can fail for plain I/O reasons too (missing
