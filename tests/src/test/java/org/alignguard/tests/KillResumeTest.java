@@ -40,7 +40,7 @@ class KillResumeTest {
             Generator.Settings fast = new Generator.Settings(2, 3f, Generator.Sampler.DDIM);
             // 6 steps per expert with a checkpoint every 2, so a kill lands between checkpoints; 2 pairs per category.
             DpoConfig dpo = new DpoConfig(500f, 2e-2f, 0, 6, 4, 1f, 0f, 2, 0f, 1, 2, 0);
-            RunConfig rc = new RunConfig(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), 2, fast, dpo, 1, 2, fast, 1, 0, false, 0, List.of());
+            RunConfig rc = new RunConfig(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), 2, fast, dpo, 1, 2, fast, 1, 0, false, 0, List.of(), false);
             new MainJob(rc, ProgressListener.NONE).run(Map.of("command", "kill-resume test"));
         }
     }
