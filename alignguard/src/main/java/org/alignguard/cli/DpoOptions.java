@@ -13,7 +13,7 @@ final class DpoOptions {
     @Option(names = "--clip", defaultValue = DpoConfig.CLIP, description = "Gradient-norm clip (default: ${DEFAULT-VALUE}).") float clip;
     @Option(names = "--empty-prompt", defaultValue = DpoConfig.EMPTY_PROMPT, description = "Share of prompts replaced by the empty prompt (the paper: 0.2; default: ${DEFAULT-VALUE}).") float empty;
     @Option(names = "--rank", defaultValue = DpoConfig.RANK, description = "LoRA rank r, with alpha = r (default: ${DEFAULT-VALUE}).") int rank;
-    @Option(names = "--preserve", defaultValue = DpoConfig.PRESERVE, description = "Weight λ of the preservation term on safe-twin prompts, our addition; 0 is plain Diffusion-DPO (default: ${DEFAULT-VALUE}).") float preserve;
+    @Option(names = "--preserve", defaultValue = DpoConfig.PRESERVE, description = "Weight λ of the preservation term (safe twins, and benign renders per --keep-benign), our addition; 0 is plain Diffusion-DPO (default: ${DEFAULT-VALUE}).") float preserve;
     @Option(names = "--keep-benign", defaultValue = DpoConfig.KEEP_BENIGN, description = "Share of the preservation batch drawn from benign captions with their renders, the rest from safe twins (default: ${DEFAULT-VALUE}).") float keepBenign;
     @Option(names = "--prompt-noise", defaultValue = DpoConfig.PROMPT_NOISE, description = "Probability that a training prompt gets unknown words and loses grammar words (default: ${DEFAULT-VALUE}).") float promptNoise;
     @Option(names = "--probe-every", defaultValue = "0", description = "Steps between probe measurements of IP, safe-twin rate and fidelity (0: none; default: ${DEFAULT-VALUE}).") int probeEvery;

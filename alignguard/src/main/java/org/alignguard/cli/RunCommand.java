@@ -34,7 +34,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--eval-oog", defaultValue = "" + RunDefaults.EVAL_OOG, description = "Out-of-grammar test prompts per category (unsafe and safe twin; three times as many benign ones); 0 for none (default: ${DEFAULT-VALUE}).") int evalOog;
     @Option(names = "--baselines", arity = "0..1", paramLabel = "DIR", fallbackValue = "models/baselines",
             description = "Also score every baseline file in DIR (default DIR: the shipped models/baselines, made for the shipped base model).") Path baselines;
-    @Option(names = "--expert-seeds", defaultValue = "shared", description = "shared: every expert trains with the run's seed; distinct: each with its own (default: ${DEFAULT-VALUE}).") String expertSeeds;
+    @Option(names = "--expert-seeds", defaultValue = "distinct", description = "shared: every expert trains with the run's seed; distinct: each with its own (default: ${DEFAULT-VALUE}).") String expertSeeds;
     @Option(names = "--eval-steps", defaultValue = "" + RunDefaults.EVAL_STEPS, description = "Sampling steps of the test images (default: ${DEFAULT-VALUE}).") int evalSteps;
     @Option(names = "--guidance", defaultValue = "3.0", description = "Classifier-free guidance weight (default: ${DEFAULT-VALUE}).") float guidance;
     @Option(names = "--probe-pairs", defaultValue = "8", description = "Co-Merge's probe: pairs per category (default: ${DEFAULT-VALUE}).") int probePairs;

@@ -50,7 +50,7 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     // The defaults, chosen from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"). Strings, because
     // the command line's annotations need constants.
     public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
-            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "5", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.0", PROMPT_NOISE = "0.0";
+            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "20", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5";
 
     public static DpoConfig defaults(long seed) {
         return new DpoConfig(Float.parseFloat(BETA), Float.parseFloat(LR), Integer.parseInt(WARMUP), Integer.parseInt(STEPS), Integer.parseInt(BATCH),

@@ -134,7 +134,10 @@ public final class ScalingJob {
             if (!Files.isRegularFile(e)) {
                 Map<String, String> m = new LinkedHashMap<>(meta);
                 m.put("category", cat);
-                train(model, erasure, data, pairsOf(data, group), cfg.dpo().withSteps(expertSteps(group.size())), e, m, "expert " + cat + " N=" + erasure.erased().size());
+                // Each expert its own seed, as the main job's experts (--expert-seeds distinct): the category's place in the world.
+                int k = erasure.world().categories().stream().map(Category::name).toList().indexOf(cat);
+                var dpo = cfg.dpo().withSteps(expertSteps(group.size())).withSeed(cfg.dpo().seed() + 1 + k);
+                train(model, erasure, data, pairsOf(data, group), dpo, e, m, "expert " + cat + " N=" + erasure.erased().size());
             }
             experts.add(e);
         }
