@@ -102,7 +102,11 @@ final class ScalingCommand implements Callable<Integer> {
         });
         Path html = ScalingReport.write(out.resolve("report"), scores, seconds, meta.get("command"));
         System.out.println("N* (IP <= 0.10 with training and held-out synonyms, benign fidelity >= 0.95 x base, safe twin >= 0.90 x base):");
-        for (String x : ms) System.out.printf("  %-16s %d%n", x, ScalingReport.breakingPoint(x, scores));
+        for (String x : ScalingJob.METHODS) {
+            List<Integer> at = new ArrayList<>();
+            scores.forEach((n, byMethod) -> { if (byMethod.containsKey(x)) at.add(n); });
+            if (!at.isEmpty()) System.out.printf("  %-16s %-3d (measured at N = %s)%n", x, ScalingReport.breakingPoint(x, scores), at);
+        }
         System.out.printf(java.util.Locale.ROOT, "scaling finished in %.1f min; open %s%n", (System.nanoTime() - t0) / 6e10, html.toAbsolutePath().normalize());
         return 0;
     }

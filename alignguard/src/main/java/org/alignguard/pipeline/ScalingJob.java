@@ -64,7 +64,7 @@ public final class ScalingJob {
         this.progress = progress;
     }
 
-    /** Runs (or continues) the experiment; returns every N's scores by method, "base" included. */
+    /** Runs (or continues) the experiment; returns the scores of the whole folder ({@link #collect}), by N and method, "base" included. */
     public Map<Integer, Map<String, Scoreboard.Entry>> run(Map<String, String> meta) throws IOException {
         TextToImageModel model = TextToImageModel.load(cfg.model()).model();
         World world = model.world();
@@ -97,7 +97,32 @@ public final class ScalingJob {
             for (Variant v : variants) scores.put(v.name(), board.score(v, progress));
             out.put(n, scores);
         }
-        return out;
+        return collect(cfg.out());
+    }
+
+    /**
+     * Every score the experiment folder holds, by N and method ("base" first, then {@link #METHODS}
+     * order): what this invocation measured and what earlier ones did (for instance with other
+     * {@code --n} or {@code --methods}), so the report always shows the whole experiment.
+     */
+    public static Map<Integer, Map<String, Scoreboard.Entry>> collect(Path out) throws IOException {
+        java.util.TreeMap<Integer, Map<String, Scoreboard.Entry>> byN = new java.util.TreeMap<>();
+        if (!Files.isDirectory(out)) return byN;
+        try (var dirs = Files.list(out)) {
+            for (Path d : dirs.toList()) {
+                var m = java.util.regex.Pattern.compile("N-(\\d+)").matcher(d.getFileName().toString());
+                if (!m.matches() || !Files.isDirectory(d.resolve("eval"))) continue;
+                Map<String, Scoreboard.Entry> scores = new LinkedHashMap<>();
+                List<String> names = new ArrayList<>(List.of(Variant.BASE.name()));
+                names.addAll(METHODS);
+                for (String name : names) {
+                    Path json = d.resolve("eval").resolve(PromptWriter.slug(name) + ".json");
+                    if (Files.isRegularFile(json)) scores.put(name, Scoreboard.read(json));
+                }
+                if (!scores.isEmpty()) byN.put(Integer.parseInt(m.group(1)), scores);
+            }
+        }
+        return byN;
     }
 
     /** The file of method {@code m} at this N, made if it is not on disk yet. */

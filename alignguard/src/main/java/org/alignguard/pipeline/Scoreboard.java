@@ -60,9 +60,14 @@ public final class Scoreboard {
         return out;
     }
 
+    /** The entry a scoreboard wrote to {@code json}. */
+    public static Entry read(Path json) throws IOException {
+        return GSON.fromJson(Files.readString(json), Entry.class);
+    }
+
     public Entry score(Variant v, ProgressListener progress) throws IOException {
         Path json = dir.resolve(PromptWriter.slug(v.name()) + ".json");
-        if (Files.isRegularFile(json)) return GSON.fromJson(Files.readString(json), Entry.class);
+        if (Files.isRegularFile(json)) return read(json);
         Variant.Applied a = v.applyTo(model);
         try {
             List<ImageResult> results = scorer.run(model, standard, settings, seed, a.sampling(), progress, "evaluate " + v.name());

@@ -88,6 +88,14 @@ class ScalingRunTest {
         long made = Files.getLastModifiedTime(cfg.out().resolve("N-03/esd-u.safetensors")).toMillis();
         new ScalingJob(cfg, ProgressListener.NONE).run(Map.of("command", "test"));
         assertEquals(made, Files.getLastModifiedTime(cfg.out().resolve("N-03/esd-u.safetensors")).toMillis(), "a second call redoes nothing");
+
+        // A later call with other N and methods adds to the folder; the result (and so the report) is the whole experiment.
+        ScalingConfig one = new ScalingConfig(cfg.out(), model, clf, List.of(2), List.of("uce"), 2, dpo, 1, cfg.esd(), cfg.uce(), cfg.mace(), cfg.sld(), fast, fast, 4, 4, 1, false);
+        var all = new ScalingJob(one, ProgressListener.NONE).run(Map.of("command", "test"));
+        assertEquals(List.of(1, 2, 3, 4), List.copyOf(all.keySet()));
+        assertEquals(List.of("base", "uce"), List.copyOf(all.get(2).keySet()));
+        assertEquals(r.get(3).keySet(), all.get(3).keySet());
+        assertEquals(r.get(3).get("mace").standard().ip(), all.get(3).get("mace").standard().ip());
     }
 
     @Test void breakingPointCountsHeldOutSynonymsAndQualityAgainstTheBase() {
