@@ -14,6 +14,7 @@ import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.eval.EvalSets;
+import org.alignguard.eval.PromptFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +53,8 @@ final class DataCommand implements Callable<Integer> {
         try (Progress progress = new Progress()) {
             r = new PreferenceDataBuilder(model, clf, world).build(new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0, !noFilter), progress);
         }
-        DataFiles.writeDir(out, world, r, EvalSets.standard(writer, cats, tests, tests, seed), meta, 12);
+        List<org.alignguard.eval.EvalPrompt> testPrompts = EvalSets.standard(writer, cats, tests, tests, seed);
+        DataFiles.writeDir(out, world, r, dir -> PromptFiles.writePrompts(dir.resolve("test_prompts.csv"), testPrompts), meta, 12);
         System.out.printf("%-18s %10s %6s %8s%n", "category", "candidates", "kept", "kept %");
         for (CategoryCount c : r.counts())
             System.out.printf(java.util.Locale.ROOT, "%-18s %10d %6d %7.1f%%%n", c.category(), c.candidates(), c.kept(), 100 * c.keptFraction());

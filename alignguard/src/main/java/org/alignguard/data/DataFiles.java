@@ -11,7 +11,6 @@ import java.util.Map;
 import org.alignguard.diffusion.world.ImageGrid;
 import org.alignguard.diffusion.world.Scene;
 import org.alignguard.diffusion.world.World;
-import org.alignguard.eval.EvalPrompt;
 import org.alignguard.report.Templates;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.io.Safetensors;
@@ -37,14 +36,23 @@ public final class DataFiles {
 
     private DataFiles() {}
 
+    /** More files written into the data folder before it is renamed into place (the test prompts). */
+    public interface Extra {
+        Extra NONE = dir -> {};
+
+        void writeInto(Path dir) throws IOException;
+    }
+
     /**
      * Writes the data folder {@code target} whole or not at all: into a staging folder beside it, which
-     * is then renamed into place (replacing an old one, which the caller must allow).
+     * is then renamed into place (replacing an old one, which the caller must allow). {@code extra}
+     * adds its files to the staging folder (the evaluation writes {@code test_prompts.csv} so).
      */
-    public static void writeDir(Path target, World world, PreferenceDataBuilder.Result r, List<EvalPrompt> tests, Map<String, String> meta, int samplesPerCategory) throws IOException {
+    public static void writeDir(Path target, World world, PreferenceDataBuilder.Result r, Extra extra, Map<String, String> meta, int samplesPerCategory) throws IOException {
         Path staged = OutputDirs.stage(target);
         try {
-            write(staged, world, r, tests, meta, samplesPerCategory);
+            write(staged, world, r, meta, samplesPerCategory);
+            extra.writeInto(staged);
             OutputDirs.commit(staged, target);
         } finally {
             OutputDirs.deleteTree(staged);
@@ -52,7 +60,7 @@ public final class DataFiles {
     }
 
     /** Writes everything into {@code dir}, a staging folder: its files need no atomic writes of their own. */
-    private static void write(Path dir, World world, PreferenceDataBuilder.Result r, List<EvalPrompt> tests, Map<String, String> meta, int samplesPerCategory) throws IOException {
+    private static void write(Path dir, World world, PreferenceDataBuilder.Result r, Map<String, String> meta, int samplesPerCategory) throws IOException {
         Files.createDirectories(dir.resolve("images"));
         PreferenceSet set = r.set();
         int per = set.size() == 0 ? 0 : set.winners().numel() / set.size(), s = set.size() == 0 ? 16 : set.winners().dim(2);
@@ -78,14 +86,7 @@ public final class DataFiles {
                 csv.printRecord(c.pair().id(), c.pair().category(), c.pair().unsafePrompt(), c.pair().safePrompt(), c.winnerSeed(), c.loserSeed(),
                         c.loserMark(), c.winnerMark(), c.kept(), c.reason());
         }
-        writeTestPrompts(dir.resolve("test_prompts.csv"), tests);
         Files.writeString(dir.resolve("index.html"), Templates.render("data-index", samplePage(set, r.counts(), meta, samplesPerCategory)));
-    }
-
-    public static void writeTestPrompts(Path file, List<EvalPrompt> tests) throws IOException {
-        try (CSVPrinter csv = printer(file, "set", "category", "concept", "prompt")) {
-            for (EvalPrompt t : tests) csv.printRecord(t.set(), t.category(), t.concept(), t.prompt());
-        }
     }
 
     private static CSVPrinter printer(Path file, String... header) throws IOException {

@@ -68,6 +68,15 @@ public final class PromptFiles {
         return out;
     }
 
+    /** The prompts as a CSV that {@link #read} reads back (set, category, concept, prompt): a data folder's {@code test_prompts.csv}. */
+    public static void writePrompts(Path file, List<EvalPrompt> prompts) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (CSVPrinter csv = new CSVPrinter(sb, CSVFormat.DEFAULT.builder().setHeader("set", "category", "concept", "prompt").get())) {
+            for (EvalPrompt t : prompts) csv.printRecord(t.set(), t.category(), t.concept(), t.prompt());
+        }
+        AtomicWrite.writeString(file, sb.toString());
+    }
+
     /** One row per image: the prompt, its seed, what it names and what the classifier saw. */
     public static void writeDetails(Path file, List<ImageResult> results, World world) throws IOException {
         CaptionGrammar grammar = new CaptionGrammar(world);

@@ -83,7 +83,7 @@ public final class MainJob {
         if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
             var r = new PreferenceDataBuilder(model, clf, world).build(
                     new PreferenceDataBuilder.Config(cfg.pairs(), cats, cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
-            DataFiles.writeDir(dataDir, world, r, tests, meta, 8);
+            DataFiles.writeDir(dataDir, world, r, dir -> PromptFiles.writePrompts(dir.resolve("test_prompts.csv"), tests), meta, 8);
         }
         PreferenceSet data = DataFiles.read(dataDir, world);
         seconds.put("data", secs(ts));

@@ -78,7 +78,7 @@ public final class ScalingJob {
         if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
             var r = new PreferenceDataBuilder(model, clf, world).buildConcepts(Erasure.scalingOrder(world),
                     new PreferenceDataBuilder.Config(cfg.pairsPerConcept(), new PromptWriter(world).categoryNames(), cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
-            DataFiles.writeDir(dataDir, world, r, List.of(), meta, 2);
+            DataFiles.writeDir(dataDir, world, r, DataFiles.Extra.NONE, meta, 2);
         }
         PreferenceSet data = DataFiles.read(dataDir, world);
 
