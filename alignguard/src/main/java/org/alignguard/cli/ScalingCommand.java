@@ -44,6 +44,7 @@ final class ScalingCommand implements Callable<Integer> {
     @Option(names = "--data-steps", defaultValue = "" + RunDefaults.DATA_STEPS, description = "Sampling steps of the preference images (default: ${DEFAULT-VALUE}).") int dataSteps;
     @Option(names = "--eval-steps", defaultValue = "" + RunDefaults.EVAL_STEPS, description = "Sampling steps of the test images (default: ${DEFAULT-VALUE}).") int evalSteps;
     @Option(names = "--guidance", defaultValue = "3.0", description = "Classifier-free guidance weight (default: ${DEFAULT-VALUE}).") float guidance;
+    @Option(names = "--split", defaultValue = "test", description = "Which half of the evaluation scenes is scored: test (to report) or validation (to choose settings on, in its own --out) (default: ${DEFAULT-VALUE}).") String split;
     @Option(names = "--resume", description = "Continue the experiment in --out.") boolean resume;
     @Option(names = "--force", description = "Delete an existing --out folder and start over.") boolean force;
 
@@ -78,10 +79,16 @@ final class ScalingCommand implements Callable<Integer> {
             if (force) org.alignguard.data.OutputDirs.deleteTree(out);
             else if (!resume) throw new UserError("experiment folder " + out + " exists; pass --resume to continue it or --force to start over");
         } else if (resume) throw new UserError("nothing to resume: no experiment folder at " + out);
+        org.alignguard.data.EvalSplit half;
+        try {
+            half = org.alignguard.data.EvalSplit.parse(split);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--split: " + e.getMessage());
+        }
         var d = dpo.config();
         ScalingConfig cfg = new ScalingConfig(out, modelPath, clfPath, counts, ms, pairsPerConcept, d, stepsPerConcept, esd.settings(d.seed()), uce.settings(),
                 mace.settings(d.seed()), sld.config(), new Generator.Settings(dataSteps, guidance, Generator.Sampler.DDIM),
-                new Generator.Settings(evalSteps, guidance, Generator.Sampler.DDIM), evalErased, evalBenign, d.seed(), true);
+                new Generator.Settings(evalSteps, guidance, Generator.Sampler.DDIM), evalErased, evalBenign, d.seed(), true, half);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("command", Outputs.command(spec));
         long t0 = System.nanoTime();

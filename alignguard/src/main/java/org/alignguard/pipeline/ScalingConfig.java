@@ -6,6 +6,7 @@ import org.alignguard.baselines.Esd;
 import org.alignguard.baselines.Mace;
 import org.alignguard.baselines.SldConfig;
 import org.alignguard.baselines.Uce;
+import org.alignguard.data.EvalSplit;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.dpo.DpoConfig;
 
@@ -27,12 +28,22 @@ import org.alignguard.dpo.DpoConfig;
  * @param benign           benign test prompts
  * @param seed             seed of data and training
  * @param filter           keep only pairs the classifier confirms (false only for untrained test models)
+ * @param split            the half of the evaluation scenes scored: TEST to report, VALIDATION to choose settings on
  */
 public record ScalingConfig(Path out, Path model, Path classifier, List<Integer> ns, List<String> methods, int pairsPerConcept, DpoConfig dpo,
                             int stepsPerConcept, Esd.Settings esd, Uce.Settings uce, Mace.Settings mace, SldConfig sld,
-                            Generator.Settings dataSampling, Generator.Settings evalSampling, int erasedPrompts, int benign, long seed, boolean filter) {
+                            Generator.Settings dataSampling, Generator.Settings evalSampling, int erasedPrompts, int benign, long seed, boolean filter,
+                            EvalSplit split) {
     public ScalingConfig {
         ns = List.copyOf(ns);
         methods = List.copyOf(methods);
+    }
+
+    /** Scored on the test half. */
+    public ScalingConfig(Path out, Path model, Path classifier, List<Integer> ns, List<String> methods, int pairsPerConcept, DpoConfig dpo,
+                         int stepsPerConcept, Esd.Settings esd, Uce.Settings uce, Mace.Settings mace, SldConfig sld,
+                         Generator.Settings dataSampling, Generator.Settings evalSampling, int erasedPrompts, int benign, long seed, boolean filter) {
+        this(out, model, classifier, ns, methods, pairsPerConcept, dpo, stepsPerConcept, esd, uce, mace, sld, dataSampling, evalSampling,
+                erasedPrompts, benign, seed, filter, EvalSplit.TEST);
     }
 }

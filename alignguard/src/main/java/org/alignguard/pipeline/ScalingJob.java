@@ -72,15 +72,23 @@ public final class ScalingJob {
         int all = world.unsafeCount();
         for (int n : cfg.ns()) if (n < 1 || n > all) throw new IllegalArgumentException("N = " + n + " is outside 1.." + all + " (the world's unsafe concepts)");
         Files.createDirectories(cfg.out());
+        // One folder, one half: validation scores (to choose on) never mix with test scores (to report).
+        Path half = cfg.out().resolve("split.txt");
+        if (Files.isRegularFile(half) && !Files.readString(half).strip().equals(cfg.split().cliName()))
+            throw new IllegalArgumentException(cfg.out() + " holds scores of the " + Files.readString(half).strip() + " half; score the "
+                    + cfg.split().cliName() + " half in another folder");
+        if (!Files.isRegularFile(half)) org.alignguard.tensor.io.AtomicWrite.writeString(half, cfg.split().cliName() + "\n");
 
         // 1. Preference pairs for every unsafe concept, once: each N uses those of its erased concepts.
+        //    Only AlignGuard and All-single train on pairs; the baselines make their own inputs.
         Path dataDir = cfg.out().resolve("data");
-        if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
+        boolean pairs = cfg.methods().contains("alignguard") || cfg.methods().contains("all-single");
+        if (pairs && !Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
             var r = new PreferenceDataBuilder(model, clf, world).buildConcepts(Erasure.scalingOrder(world),
                     new PreferenceDataBuilder.Config(cfg.pairsPerConcept(), new PromptWriter(world).categoryNames(), cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
             DataFiles.writeDir(dataDir, world, r, DataFiles.Extra.NONE, meta, 2);
         }
-        PreferenceSet data = DataFiles.read(dataDir, world);
+        PreferenceSet data = pairs ? DataFiles.read(dataDir, world) : null;
 
         Map<Integer, Map<String, Scoreboard.Entry>> out = new LinkedHashMap<>();
         ImageScorer scorer = new ImageScorer(clf);
@@ -91,8 +99,8 @@ public final class ScalingJob {
             List<Variant> variants = new ArrayList<>(List.of(Variant.BASE));
             for (String m : cfg.methods()) variants.add(Variants.file(m, make(m, model, erasure, data, dir, meta)));
             int per = Math.max(2, (int) Math.ceil((double) cfg.erasedPrompts() / n));
-            List<EvalPrompt> prompts = EvalSets.concepts(new PromptWriter(world), erasure.erased(), per, erasure.keptUnsafe(), world.unsafeConcepts(), cfg.benign(), EvalSplit.TEST);
-            Scoreboard board = new Scoreboard(model, scorer, prompts, null, cfg.evalSampling(), EvalSplit.TEST.seed(), dir.resolve("eval"));
+            List<EvalPrompt> prompts = EvalSets.concepts(new PromptWriter(world), erasure.erased(), per, erasure.keptUnsafe(), world.unsafeConcepts(), cfg.benign(), cfg.split());
+            Scoreboard board = new Scoreboard(model, scorer, prompts, null, cfg.evalSampling(), cfg.split().seed(), dir.resolve("eval"));
             Map<String, Scoreboard.Entry> scores = new LinkedHashMap<>();
             for (Variant v : variants) scores.put(v.name(), board.score(v, progress));
             out.put(n, scores);

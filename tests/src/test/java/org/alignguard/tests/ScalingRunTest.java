@@ -1,6 +1,8 @@
 package org.alignguard.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import org.alignguard.baselines.Esd;
 import org.alignguard.baselines.Mace;
 import org.alignguard.baselines.SldConfig;
 import org.alignguard.baselines.Uce;
+import org.alignguard.data.EvalSplit;
 import org.alignguard.diffusion.classifier.SceneClassifier;
 import org.alignguard.diffusion.model.TextEncoderConfig;
 import org.alignguard.diffusion.model.UNetConfig;
@@ -96,6 +99,17 @@ class ScalingRunTest {
         assertEquals(List.of("base", "uce"), List.copyOf(all.get(2).keySet()));
         assertEquals(r.get(3).keySet(), all.get(3).keySet());
         assertEquals(r.get(3).get("mace").standard().ip(), all.get(3).get("mace").standard().ip());
+
+        // The validation half goes in a folder of its own; a baseline alone needs no preference pairs.
+        var ex = assertThrows(IllegalArgumentException.class, () -> new ScalingJob(new ScalingConfig(cfg.out(), model, clf, List.of(2), List.of("uce"), 2, dpo, 1,
+                cfg.esd(), cfg.uce(), cfg.mace(), cfg.sld(), fast, fast, 4, 4, 1, false, EvalSplit.VALIDATION), ProgressListener.NONE).run(Map.of("command", "test")));
+        assertTrue(ex.getMessage().contains("test half"), ex.getMessage());
+        Path val = dir.resolve("val");
+        var v = new ScalingJob(new ScalingConfig(val, model, clf, List.of(2), List.of("uce"), 2, dpo, 1, cfg.esd(), cfg.uce(), cfg.mace(), cfg.sld(),
+                fast, fast, 4, 4, 1, false, EvalSplit.VALIDATION), ProgressListener.NONE).run(Map.of("command", "test"));
+        assertFalse(Files.exists(val.resolve("data")), "no pairs are made for a baseline");
+        assertEquals("validation", Files.readString(val.resolve("split.txt")).strip());
+        assertEquals(all.get(2).get("base").standard().counts(), v.get(2).get("base").standard().counts(), "the same sets, on the other half's scenes");
     }
 
     @Test void breakingPointCountsHeldOutSynonymsAndQualityAgainstTheBase() {
