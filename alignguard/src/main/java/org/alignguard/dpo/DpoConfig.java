@@ -47,8 +47,10 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
         if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException(name + " must be a positive number, got " + v);
     }
 
-    // The defaults, chosen from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"). Strings, because
-    // the command line's annotations need constants.
+    // The defaults: β, lr and steps from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"); the
+    // preservation weight, the benign share and the prompt noise chosen on the validation half
+    // (docs/RESULTS.md, "How choices were made", e5). Strings, because the command line's
+    // annotations need constants.
     public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
             EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "20", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5";
 
