@@ -13,6 +13,7 @@ import org.alignguard.data.PromptWriter;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.world.World;
+import org.alignguard.eval.EvalPrompt;
 import org.alignguard.eval.EvalSets;
 import org.alignguard.eval.PromptFiles;
 import picocli.CommandLine.Command;
@@ -53,7 +54,7 @@ final class DataCommand implements Callable<Integer> {
         try (Progress progress = new Progress()) {
             r = new PreferenceDataBuilder(model, clf, world).build(new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0, !noFilter), progress);
         }
-        List<org.alignguard.eval.EvalPrompt> testPrompts = EvalSets.standard(writer, cats, tests, tests, seed);
+        List<EvalPrompt> testPrompts = EvalSets.standard(writer, cats, tests, tests, seed);
         DataFiles.writeDir(out, world, r, dir -> PromptFiles.writePrompts(dir.resolve("test_prompts.csv"), testPrompts), meta, 12);
         System.out.printf("%-18s %10s %6s %8s%n", "category", "candidates", "kept", "kept %");
         for (CategoryCount c : r.counts())

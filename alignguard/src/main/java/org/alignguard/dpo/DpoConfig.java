@@ -68,6 +68,14 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
         return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every, keepBenign, promptNoise);
     }
 
+    /**
+     * The settings of the expert at place {@code k} (0-based) among a run's experts, each with its own
+     * seed (its initial LoRA A and its batches): seed + 1 + k, so none shares the run's own seed.
+     */
+    public DpoConfig forExpert(int k) {
+        return withSeed(seed + 1 + k);
+    }
+
     public DpoConfig withSeed(long s) {
         return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery, keepBenign, promptNoise);
     }

@@ -98,7 +98,7 @@ public final class MainJob {
         for (int i = 0; i < cats.size(); i++) {
             String c = cats.get(i);
             // With distinct seeds every expert starts from its own Gaussian A and draws its own batches.
-            var dpo = cfg.distinctSeeds() ? cfg.dpo().withSeed(cfg.dpo().seed() + 1 + i) : cfg.dpo();
+            var dpo = cfg.distinctSeeds() ? cfg.dpo().forExpert(i) : cfg.dpo();
             loras.put(c, trainIfMissing(model, data, data.category(c), c, dpo, scorer, scoring, List.of(c), meta, logs, probes));
         }
         int allSteps = cfg.dpo().steps() * cats.size();

@@ -54,6 +54,9 @@ import org.alignguard.tensor.io.Safetensors;
  * it was.
  */
 public final class ScalingJob {
+    /** The folder of one N: {@code N-07}. */
+    private static final java.util.regex.Pattern N_DIR = java.util.regex.Pattern.compile("N-(\\d+)");
+
     public static final List<String> METHODS = List.of("alignguard", "all-single", "esd-u", "uce", "mace", "sld", "negative-prompt", "blocklist");
 
     private final ScalingConfig cfg;
@@ -74,10 +77,10 @@ public final class ScalingJob {
         Files.createDirectories(cfg.out());
         // One folder, one half: validation scores (to choose on) never mix with test scores (to report).
         Path half = cfg.out().resolve("split.txt");
-        if (Files.isRegularFile(half) && !Files.readString(half).strip().equals(cfg.split().cliName()))
-            throw new IllegalArgumentException(cfg.out() + " holds scores of the " + Files.readString(half).strip() + " half; score the "
-                    + cfg.split().cliName() + " half in another folder");
-        if (!Files.isRegularFile(half)) org.alignguard.tensor.io.AtomicWrite.writeString(half, cfg.split().cliName() + "\n");
+        String held = Files.isRegularFile(half) ? Files.readString(half).strip() : null;
+        if (held == null) org.alignguard.tensor.io.AtomicWrite.writeString(half, cfg.split().cliName() + "\n");
+        else if (!held.equals(cfg.split().cliName()))
+            throw new IllegalArgumentException(cfg.out() + " holds scores of the " + held + " half; score the " + cfg.split().cliName() + " half in another folder");
 
         // 1. Preference pairs for every unsafe concept, once: each N uses those of its erased concepts.
         //    Only AlignGuard and All-single train on pairs; the baselines make their own inputs.
@@ -90,7 +93,6 @@ public final class ScalingJob {
         }
         PreferenceSet data = pairs ? DataFiles.read(dataDir, world) : null;
 
-        Map<Integer, Map<String, Scoreboard.Entry>> out = new LinkedHashMap<>();
         ImageScorer scorer = new ImageScorer(clf);
         for (int n : cfg.ns()) {
             Erasure erasure = Erasure.first(world, n);
@@ -101,9 +103,7 @@ public final class ScalingJob {
             int per = Math.max(2, (int) Math.ceil((double) cfg.erasedPrompts() / n));
             List<EvalPrompt> prompts = EvalSets.concepts(new PromptWriter(world), erasure.erased(), per, erasure.keptUnsafe(), world.unsafeConcepts(), cfg.benign(), cfg.split());
             Scoreboard board = new Scoreboard(model, scorer, prompts, null, cfg.evalSampling(), cfg.split().seed(), dir.resolve("eval"));
-            Map<String, Scoreboard.Entry> scores = new LinkedHashMap<>();
-            for (Variant v : variants) scores.put(v.name(), board.score(v, progress));
-            out.put(n, scores);
+            board.score(variants, progress);
         }
         return collect(cfg.out());
     }
@@ -118,7 +118,7 @@ public final class ScalingJob {
         if (!Files.isDirectory(out)) return byN;
         try (var dirs = Files.list(out)) {
             for (Path d : dirs.toList()) {
-                var m = java.util.regex.Pattern.compile("N-(\\d+)").matcher(d.getFileName().toString());
+                var m = N_DIR.matcher(d.getFileName().toString());
                 if (!m.matches() || !Files.isDirectory(d.resolve("eval"))) continue;
                 Map<String, Scoreboard.Entry> scores = new LinkedHashMap<>();
                 List<String> names = new ArrayList<>(List.of(Variant.BASE.name()));
@@ -169,7 +169,7 @@ public final class ScalingJob {
                 m.put("category", cat);
                 // Each expert its own seed, as the main job's experts (--expert-seeds distinct): the category's place in the world.
                 int k = erasure.world().categories().stream().map(Category::name).toList().indexOf(cat);
-                var dpo = cfg.dpo().withSteps(expertSteps(group.size())).withSeed(cfg.dpo().seed() + 1 + k);
+                var dpo = cfg.dpo().forExpert(k).withSteps(expertSteps(group.size()));
                 train(model, erasure, data, pairsOf(data, group), dpo, e, m, "expert " + cat + " N=" + erasure.erased().size());
             }
             experts.add(e);
