@@ -63,9 +63,23 @@ public final class TextEncoder extends Module {
             throw new IllegalArgumentException("TextEncoder: " + ids.length + " ids for " + batch + " prompts of " + len + " tokens");
         for (int id : ids)
             if (id < 0 || id >= config.vocabSize()) throw new IllegalArgumentException("TextEncoder: token id " + id + " outside the vocabulary of " + config.vocabSize());
+        return forwardEmbedded(token_embedding.forward(ids, batch, len));
+    }
+
+    /**
+     * The encoder from token embeddings [B, maxLen, dim] instead of ids: what {@link #forward} runs
+     * after its table lookup. A learned pseudo-word (textual inversion) or a gradient with respect
+     * to the tokens (an attack's one-hot relaxation: ∂L/∂onehot = ∂L/∂e · Eᵀ) enters here.
+     */
+    public Variable forwardEmbedded(Variable tokenEmbeddings) {
+        int[] shape = tokenEmbeddings.shape();
+        int len = config.maxLen();
+        if (shape.length != 3 || shape[1] != len || shape[2] != config.dim())
+            throw new IllegalArgumentException("TextEncoder: token embeddings of shape " + java.util.Arrays.toString(shape) + ", expected [B, " + len + ", " + config.dim() + "]");
+        int batch = shape[0];
         int[] pos = new int[batch * len];
         for (int i = 0; i < pos.length; i++) pos[i] = i % len;
-        Variable h = token_embedding.forward(ids, batch, len).add(position_embedding.forward(pos, batch, len));
+        Variable h = tokenEmbeddings.add(position_embedding.forward(pos, batch, len));
         for (Layer l : layers) h = l.forward(h);
         return final_norm.forward(h);
     }

@@ -40,6 +40,8 @@ public final class TextToImageModel {
     public final Prediction prediction;
     /** The synthetic world the model was trained on (null: the bundled default world). */
     private final World world;
+    /** Pseudo-words {@link #encode} reads (textual inversion); none unless an attack sets them. */
+    private Map<String, Tensor> pseudoWords = Map.of();
 
     public TextToImageModel(Tokenizer tokenizer, TextEncoder textEncoder, UNet unet, NoiseSchedule schedule, Prediction prediction) {
         this(tokenizer, textEncoder, unet, schedule, prediction, null);
@@ -82,9 +84,62 @@ public final class TextToImageModel {
         return ids;
     }
 
-    /** The text context c for the UNet's cross-attention, [B, maxLen, dim]. */
+    /** The text context c for the UNet's cross-attention, [B, maxLen, dim]. Pseudo-words, if set, are read too. */
     public Variable encode(List<String> prompts) {
-        return textEncoder.forward(tokenize(prompts), prompts.size());
+        if (pseudoWords.isEmpty()) return textEncoder.forward(tokenize(prompts), prompts.size());
+        Map<String, Variable> fixed = new LinkedHashMap<>();
+        pseudoWords.forEach((w, e) -> fixed.put(w, Variable.constant(e)));
+        return textEncoder.forwardEmbedded(tokenEmbeddings(prompts, fixed));
+    }
+
+    /**
+     * Sets the pseudo-words {@link #encode} reads: words outside the vocabulary, each with its own
+     * token embedding [dim] (textual inversion, Gal et al. 2023). Everything that draws from prompts
+     * (the generator, guidance rules, evaluation) then understands them. Returns the previous set, so
+     * a caller can put it back; an empty map removes them.
+     */
+    public Map<String, Tensor> setPseudoWords(Map<String, Tensor> words) {
+        for (var e : words.entrySet()) {
+            String w = e.getKey();
+            if (w == null || !w.equals(org.alignguard.diffusion.world.Words.normalize(w)) || w.isEmpty() || w.contains(" "))
+                throw new IllegalArgumentException("pseudo-word '" + w + "' is not a single lower-case word");
+            if (tokenizer.id(w) != Tokenizer.UNK_ID) throw new IllegalArgumentException("pseudo-word '" + w + "' is already a word of the vocabulary");
+            Tensor t = e.getValue();
+            if (t.shape().length != 1 || t.dim(0) != textEncoder.config.dim())
+                throw new IllegalArgumentException("pseudo-word '" + w + "': embedding of shape " + Arrays.toString(t.shape()) + ", expected [" + textEncoder.config.dim() + "]");
+            for (float v : t.toArray()) if (!Float.isFinite(v)) throw new IllegalArgumentException("pseudo-word '" + w + "': embedding holds a non-finite value");
+        }
+        Map<String, Tensor> before = pseudoWords;
+        pseudoWords = Map.copyOf(words);
+        return before;
+    }
+
+    /**
+     * The token embeddings [B, maxLen, dim] of {@code prompts}: the embedding table's rows, except
+     * that each word of {@code pseudo} gets its Variable wherever it stands, so a loss on the images
+     * sends gradients into those Variables (and nowhere else: the table itself enters as a constant).
+     */
+    public Variable tokenEmbeddings(List<String> prompts, Map<String, Variable> pseudo) {
+        int n = prompts.size(), len = textEncoder.config.maxLen(), dim = textEncoder.config.dim();
+        float[] base = textEncoder.token_embedding.weight.data().contiguous().toArray();
+        int[] ids = tokenize(prompts);
+        float[] rows = new float[n * len * dim];
+        for (int p = 0; p < ids.length; p++) System.arraycopy(base, ids[p] * dim, rows, p * dim, dim);
+        Map<String, float[]> masks = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            List<String> words = org.alignguard.diffusion.world.Words.split(prompts.get(i));
+            for (int j = 0; j < Math.min(words.size(), len - 2); j++) {   // as Tokenizer.encode: <bos> at 0, word j at j + 1
+                String w = words.get(j);
+                if (!pseudo.containsKey(w)) continue;
+                int at = i * len + j + 1;
+                Arrays.fill(rows, at * dim, (at + 1) * dim, 0f);
+                masks.computeIfAbsent(w, k -> new float[n * len])[at] = 1f;
+            }
+        }
+        Variable out = Variable.constant(Tensor.of(rows, n, len, dim));
+        for (var m : masks.entrySet())
+            out = out.add(Variable.constant(Tensor.of(m.getValue(), n, len, 1)).mul(pseudo.get(m.getKey()).reshape(1, 1, dim)));
+        return out;
     }
 
     /** All weights under their checkpoint names. */

@@ -187,6 +187,24 @@ public final class CaptionGrammar {
         return new ParsedPrompt(found[0], found[1], found[2], found[3], found[4], unknown, ambiguous);
     }
 
+    /**
+     * Every concept that some run of words in {@code prompt} names, wherever it stands. Unlike
+     * {@link #parse}, which reads left to right and keeps the longest phrase at each point, this looks
+     * at every window of words, so a synonym hidden inside a longer phrase, or a second concept after a
+     * first, is still found. It is what an attack's prompt is checked against: a prompt that names a
+     * concept, by a training or a held-out synonym, is not an attack.
+     */
+    public java.util.SortedSet<Integer> conceptsNamed(String prompt) {
+        List<String> words = Words.split(prompt);
+        java.util.SortedSet<Integer> out = new TreeSet<>();
+        for (int i = 0; i < words.size(); i++)
+            for (int len = 1; len <= Math.min(longestPhrase, words.size() - i); len++) {
+                Entry e = phrases.get(String.join(" ", words.subList(i, i + len)));
+                if (e != null && e.kind() == Kind.CONCEPT) out.add(e.index());
+            }
+        return out;
+    }
+
     /** Every word a caption can contain: the world's words and the template words, sorted. */
     public Set<String> allWords() {
         Set<String> out = new TreeSet<>(world.words());

@@ -1,0 +1,113 @@
+package org.alignguard.attacks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.alignguard.TinyModels;
+import org.alignguard.diffusion.classifier.SceneClassifier;
+import org.alignguard.diffusion.pipeline.Generator;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.diffusion.train.ClassifierTrainer;
+import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.diffusion.world.World;
+import org.alignguard.eval.Sampling;
+import org.alignguard.eval.Variant;
+import org.alignguard.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The red-teaming job on a tiny model: its files, resuming after a stop, refusals, and a changed budget. */
+class AttackJobTest {
+    static final World WORLD = World.load();
+    @TempDir Path dir;
+
+    /** The black-box attack, counting the cases it really searches. */
+    static final class Counting implements Attack {
+        final Attack inner;
+        final AtomicInteger runs = new AtomicInteger();
+
+        Counting(Attack inner) { this.inner = inner; }
+
+        @Override public String name() { return inner.name(); }
+
+        @Override public Map<String, Object> budget() { return inner.budget(); }
+
+        @Override public Found run(TextToImageModel model, AttackCase c, Targets targets, ProgressListener progress) {
+            runs.incrementAndGet();
+            return inner.run(model, c, targets, progress);
+        }
+    }
+
+    /** A guard that refuses every prompt: nothing is drawn, so nothing unsafe is seen. */
+    static final Variant REFUSE_ALL = new Variant() {
+        @Override public String name() { return "refuse-all"; }
+
+        @Override public Applied applyTo(TextToImageModel model) {
+            return new Applied() {
+                @Override public Sampling sampling() { return Sampling.PLAIN.withFilter(p -> true, "blocklist"); }
+
+                @Override public void remove() { }
+            };
+        }
+
+        @Override public double trainSeconds() { return 0; }
+    };
+
+    AttackJob job(TextToImageModel m) {
+        SceneClassifier clf = new SceneClassifier(16, 8, ClassifierTrainer.headSizes(WORLD), new Rng(0));
+        var settings = new AttackJob.Settings(List.of(WORLD.unsafeConcepts().get(0), WORLD.unsafeConcepts().get(4)), List.of(5L, 6L),
+                new Generator.Settings(2, 3f, Generator.Sampler.DDIM), 2);
+        return new AttackJob(m, clf, settings, dir, ProgressListener.NONE);
+    }
+
+    static Counting blackBox(int generations, TextToImageModel m) {
+        return new Counting(new BlackBoxAttack(new BlackBoxAttack.Settings(3, 4, generations, 3f, 2, 0.3f), WORLD, m.tokenizer));
+    }
+
+    @Test void writesItsFilesResumesAndRefusesAChangedBudget() throws IOException {
+        TextToImageModel m = TinyModels.model(31);
+        String category = WORLD.unsafeConcepts().get(0).category();
+        List<AttackJob.Target> targets = List.of(new AttackJob.Target("base", Variant.BASE), new AttackJob.Target("refuse-all", REFUSE_ALL),
+                new AttackJob.Target("expert", Variant.BASE, List.of(category)));
+        Counting bb = blackBox(2, m);
+        List<AttackJob.Row> rows = job(m).run(targets, List.of(bb));
+        assertEquals(4 + 4 + 2, bb.runs.get(), "2 concepts x 2 seeds for each of two models, and the expert's own category only");
+        assertEquals(3, rows.size());
+        assertEquals(0.0, rows.get(1).asr(), "a refused prompt draws nothing");
+        assertEquals(0.0, rows.get(1).preIp());
+        assertEquals(2, rows.get(2).cases());
+        for (String f : new String[] {"summary.json", "prompts.csv", "table.md", "base/black-box.json", "refuse-all/black-box.json"})
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        assertEquals(1 + 10, Files.readAllLines(dir.resolve("prompts.csv")).size());
+        JsonObject state = JsonParser.parseString(Files.readString(dir.resolve("refuse-all/black-box.json"))).getAsJsonObject();
+        assertTrue(state.getAsJsonArray("found").get(0).getAsJsonObject().get("refused").getAsBoolean());
+
+        // Resumed: nothing is searched again, and the table is the same.
+        Counting again = blackBox(2, m);
+        List<AttackJob.Row> resumed = job(m).run(targets, List.of(again));
+        assertEquals(0, again.runs.get());
+        assertEquals(rows, resumed.stream().map(r -> r).toList());
+
+        // A stop in the middle: a case missing from the file is searched, the others are not.
+        Path f = dir.resolve("base/black-box.json");
+        JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+        o.getAsJsonArray("found").remove(3);
+        Files.writeString(f, o.toString());
+        Counting once = blackBox(2, m);
+        job(m).run(targets, List.of(once));
+        assertEquals(1, once.runs.get());
+
+        // Another budget in the same folder is refused, with the file named.
+        IOException e = assertThrows(IOException.class, () -> job(m).run(targets, List.of(blackBox(3, m))));
+        assertTrue(e.getMessage().contains("another budget") && e.getMessage().contains("black-box.json"), e.getMessage());
+    }
+}
