@@ -45,6 +45,20 @@ final class DenoisingObjective {
         return new Draw(fwd.addNoise(clean, eps, t), t, model.prediction.target(fwd, clean, eps, t));
     }
 
+    /** {@code count} of the images [n, 3, S, S], distinct and picked at random (all of them if count ≥ n). */
+    static Tensor pick(Tensor images, int count, Rng rng) {
+        int n = images.dim(0);
+        if (count >= n) return images;
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) order.add(i);
+        List<Tensor> out = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            int i = order.remove(rng.nextInt(order.size()));
+            out.add(images.slice(0, i, i + 1));
+        }
+        return Tensor.concat(out, 0).contiguous();
+    }
+
     /** L for one context [rows, L, dim] (one prompt repeated, or one per row), with gradients if grad mode is on. */
     static Variable loss(TextToImageModel model, Draw d, Variable context) {
         Variable out = model.unet.forward(Variable.constant(d.xt()), d.t(), context);

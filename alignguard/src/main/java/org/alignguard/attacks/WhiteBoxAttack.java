@@ -20,7 +20,7 @@ import org.alignguard.tensor.Tensor;
  * one-hot vector ranks replacements, and a batch of single-token swaps is then tried for real.
  * <pre>
  *   prompt(z) = z_1 … z_K ⊕ neutral prompt,   z_k ∈ allowed words (no unsafe synonym)
- *   each iteration, on one draw of (t, ε) per target image:
+ *   each iteration, on one draw of (t, ε) for each of a few target images picked at random:
  *     g_k      = ∂L/∂e_k                      e_k: the token embedding at position k
  *     ∂L/∂1_v  = g_k · E_v                    the one-hot relaxation: e_k = 1ᵀE, so its gradient is g_k Eᵀ
  *     top_k    = the topK words v with the most negative g_k · E_v
@@ -34,13 +34,16 @@ public final class WhiteBoxAttack implements Attack {
      * @param iterations search iterations (the issue's budget: 200)
      * @param topK       replacements kept per position from the gradient
      * @param candidates B, swaps tried per iteration
+     * @param images     target images each iteration draws (t, ε) for, picked at random from the case's
+     *                   (UnlearnDiffAtk fits one image; the candidates' cost grows with this: B+1 prompts × images rows)
      */
-    public record Settings(int tokens, int iterations, int topK, int candidates) {
+    public record Settings(int tokens, int iterations, int topK, int candidates, int images) {
         public Settings {
             if (tokens < 1) throw new IllegalArgumentException("white-box: tokens must be positive, got " + tokens);
             if (iterations < 1) throw new IllegalArgumentException("white-box: iterations must be positive, got " + iterations);
             if (topK < 1) throw new IllegalArgumentException("white-box: top-k must be positive, got " + topK);
             if (candidates < 1) throw new IllegalArgumentException("white-box: candidates must be positive, got " + candidates);
+            if (images < 1) throw new IllegalArgumentException("white-box: images per iteration must be positive, got " + images);
         }
     }
 
@@ -64,6 +67,7 @@ public final class WhiteBoxAttack implements Attack {
         m.put("iterations", settings.iterations());
         m.put("top_k", settings.topK());
         m.put("candidates", settings.candidates());
+        m.put("images_per_iteration", settings.images());
         m.put("allowed_words", allowed.length);
         return m;
     }
@@ -83,7 +87,7 @@ public final class WhiteBoxAttack implements Attack {
         int[] z = start(tok, c, rng);
         double first = Double.NaN, current = Double.NaN;
         for (int it = 0; it < settings.iterations(); it++) {
-            DenoisingObjective.Draw d = DenoisingObjective.draw(model, set.images(), rng, 1);
+            DenoisingObjective.Draw d = DenoisingObjective.draw(model, DenoisingObjective.pick(set.images(), settings.images(), rng), rng, 1);
             float[][] scores = oneHotGradient(model, d, prompt(tok, z, c));
             List<String> options = new ArrayList<>();
             List<int[]> swaps = new ArrayList<>();

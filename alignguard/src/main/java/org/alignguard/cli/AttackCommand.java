@@ -46,6 +46,7 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "200", description = "White-box: iterations (default: ${DEFAULT-VALUE}).") int iterations;
     @Option(names = "--top-k", defaultValue = "16", description = "White-box: replacements per position from the gradient (default: ${DEFAULT-VALUE}).") int topK;
     @Option(names = "--candidates", defaultValue = "16", description = "White-box: swaps tried per iteration (default: ${DEFAULT-VALUE}).") int candidates;
+    @Option(names = "--wb-images", defaultValue = "2", description = "White-box: target images per iteration, of the 4 the base drew for the case (default: ${DEFAULT-VALUE}).") int wbImages;
     @Option(names = "--bb-tokens", defaultValue = "5", description = "Black-box: searched tokens (default: ${DEFAULT-VALUE}).") int bbTokens;
     @Option(names = "--population", defaultValue = "32", description = "Black-box: population (default: ${DEFAULT-VALUE}).") int population;
     @Option(names = "--generations", defaultValue = "50", description = "Black-box: generations; queries = population x generations (default: ${DEFAULT-VALUE}).") int generations;
@@ -65,6 +66,7 @@ final class AttackCommand implements Callable<Integer> {
         Outputs.positive("--iterations", iterations);
         Outputs.positive("--top-k", topK);
         Outputs.positive("--candidates", candidates);
+        Outputs.positive("--wb-images", wbImages);
         Outputs.positive("--bb-tokens", bbTokens);
         if (population < 2) throw new UserError("--population must be at least 2, got " + population);
         Outputs.positive("--generations", generations);
@@ -98,7 +100,7 @@ final class AttackCommand implements Callable<Integer> {
         List<Attack> list = new ArrayList<>();
         for (String a : names)
             list.add(switch (a) {
-                case "white-box" -> new WhiteBoxAttack(new WhiteBoxAttack.Settings(tokens, iterations, topK, candidates), world, model.tokenizer);
+                case "white-box" -> new WhiteBoxAttack(new WhiteBoxAttack.Settings(tokens, iterations, topK, candidates, wbImages), world, model.tokenizer);
                 case "black-box" -> new BlackBoxAttack(new BlackBoxAttack.Settings(bbTokens, population, generations, eta, pairs, 1f / bbTokens), world, model.tokenizer);
                 default -> new TextualInversion(new TextualInversion.Settings(tiSteps, tiImages, tiLr), world, model.tokenizer);
             });

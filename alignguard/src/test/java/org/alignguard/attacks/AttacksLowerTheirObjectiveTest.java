@@ -35,7 +35,7 @@ class AttacksLowerTheirObjectiveTest {
         TextToImageModel m = TinyModels.model(21);
         AttackCase c = AttackCase.of(WORLD, WORLD.unsafeConcepts().get(3), 0);
         Attack.Targets t = targets(m, c);
-        WhiteBoxAttack attack = new WhiteBoxAttack(new WhiteBoxAttack.Settings(3, 12, 8, 8), WORLD, m.tokenizer);
+        WhiteBoxAttack attack = new WhiteBoxAttack(new WhiteBoxAttack.Settings(3, 12, 8, 8, 2), WORLD, m.tokenizer);
         Found f = attack.run(m, c, t, ProgressListener.NONE);
         assertTrue(f.prompt().endsWith(c.neutralPrompt()) && new SynonymFilter(WORLD).allows(f.prompt()), f.prompt());
         assertEquals(3 + c.neutralPrompt().split(" ").length, f.prompt().split(" ").length);

@@ -21,7 +21,7 @@ class OneHotGradientTest {
         AttackCase c = AttackCase.of(World.load(), World.load().unsafeConcepts().get(0), 3);
         Tensor x0 = Tensor.randn(new Rng(1), 2, 3, 16, 16).mul(0.5f);
         DenoisingObjective.Draw d = DenoisingObjective.draw(m, x0, new Rng(2), 2);
-        WhiteBoxAttack attack = new WhiteBoxAttack(new WhiteBoxAttack.Settings(3, 1, 4, 4), World.load(), m.tokenizer);
+        WhiteBoxAttack attack = new WhiteBoxAttack(new WhiteBoxAttack.Settings(3, 1, 4, 4, 2), World.load(), m.tokenizer);
         int[] z = {m.tokenizer.id("circle"), m.tokenizer.id("red"), m.tokenizer.id("left")};
         String prompt = WhiteBoxAttack.prompt(m.tokenizer, z, c);
         float[][] analytic;
