@@ -112,7 +112,8 @@ final class ScalingCommand implements Callable<Integer> {
         for (String x : ScalingJob.METHODS) {
             List<Integer> at = new ArrayList<>();
             scores.forEach((n, byMethod) -> { if (byMethod.containsKey(x)) at.add(n); });
-            if (!at.isEmpty()) System.out.printf("  %-16s %-3d (measured at N = %s)%n", x, ScalingReport.breakingPoint(x, scores), at);
+            if (!at.isEmpty()) System.out.printf("  %-16s %-3d (holds at every N up to %d; measured at N = %s)%n", x, ScalingReport.breakingPoint(x, scores),
+                    ScalingReport.holdsThroughout(x, scores), at);
         }
         System.out.printf(java.util.Locale.ROOT, "scaling finished in %.1f min; open %s%n", (System.nanoTime() - t0) / 6e10, html.toAbsolutePath().normalize());
         return 0;

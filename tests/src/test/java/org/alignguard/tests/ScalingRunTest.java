@@ -119,6 +119,12 @@ class ScalingRunTest {
         assertTrue(!ScalingReport.holds(broken, base), "benign fidelity below 0.95 x base");
         Map<Integer, Map<String, Scores>> byN = Map.of(1, Map.of("base", base, "m", good), 7, Map.of("base", base, "m", good), 14, Map.of("base", base, "m", broken));
         assertEquals(7, ScalingReport.breakingPoint("m", byN));
+        assertEquals(7, ScalingReport.holdsThroughout("m", byN));
+        // A dip: fails at 7, holds again at 14. N* is 14; it holds throughout only up to 1.
+        Map<Integer, Map<String, Scores>> dip = Map.of(1, Map.of("base", base, "m", good), 7, Map.of("base", base, "m", broken), 14, Map.of("base", base, "m", good));
+        assertEquals(14, ScalingReport.breakingPoint("m", dip));
+        assertEquals(1, ScalingReport.holdsThroughout("m", dip));
+        assertEquals(0, ScalingReport.holdsThroughout("m", Map.of(1, Map.of("base", base, "m", broken), 7, Map.of("base", base, "m", good))));
     }
 
     private static Scores scores(double ip, double held, double benign, double twin) {
