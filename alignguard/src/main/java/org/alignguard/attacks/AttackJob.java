@@ -49,7 +49,8 @@ import org.alignguard.tensor.io.AtomicWrite;
  * SLD guides it. Every found prompt passes the {@link SynonymFilter} before it is drawn.
  *
  * <p>Resumable: each (model, attack) keeps its own file, {@code <out>/<model>/<attack>.json},
- * rewritten atomically after every case; a resumed job skips what is there. The base model is
+ * rewritten atomically after every case; a resumed job skips what is there. The summary collects
+ * every scored file in the folder, so later calls with other models or attacks add to one table. The base model is
  * every attack's control: in this world only a concept's own words evoke its mark, so an attack
  * that finds nothing against the base measures nothing against an aligned model.
  */
@@ -119,7 +120,6 @@ public final class AttackJob {
         Files.createDirectories(out);
         if (attacks.stream().anyMatch(Attack::fitsImages)) drawTargets();
         List<Row> rows = new ArrayList<>();
-        List<String[]> prompts = new ArrayList<>();
         for (Target t : targets) {
             List<AttackCase> cases = this.cases.stream().filter(t::covers).toList();
             if (cases.isEmpty()) continue;
@@ -133,16 +133,13 @@ public final class AttackJob {
                             found.stream().mapToDouble(Found::seconds).sum() / found.size(), a.budget());
                     rows.add(row);
                     writeScored(t.name(), a, cases, found, plain, attacked, row);
-                    for (int i = 0; i < found.size(); i++)
-                        prompts.add(new String[] {t.name(), a.name(), found.get(i).concept(), Long.toString(found.get(i).seed()), found.get(i).prompt(),
-                                Double.toString(found.get(i).start()), Double.toString(found.get(i).end()), markName(attacked.marks[i]), Boolean.toString(attacked.unsafe[i])});
                     progress.message(String.format("%s / %s: pre-attack IP %.3f, ASR %.3f", t.name(), a.name(), plain.rate(), attacked.rate()));
                 }
             } finally {
                 applied.remove();
             }
         }
-        AttackReport.write(out, rows, prompts);
+        AttackReport.write(out);   // everything scored in the folder, this call's rows and earlier ones
         return rows;
     }
 

@@ -2,8 +2,15 @@ package org.alignguard.attacks;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -15,16 +22,21 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /**
- * What red-teaming writes beside the per-attack files: {@code summary.json} (one row per model and
- * attack), {@code prompts.csv} (every found prompt and what it drew) and {@code table.md} (models ×
- * attacks: pre-attack IP, then each attack's ASR).
+ * What red-teaming writes beside the per-attack files, collected from every scored
+ * {@code MODEL/ATTACK.json} in the folder: {@code summary.json} (one row per model and attack),
+ * {@code prompts.csv} (every found prompt and what it drew) and {@code table.md} (models × attacks:
+ * pre-attack IP, then each attack's ASR).
  */
 public final class AttackReport {
     private AttackReport() {}
 
     static final String[] PROMPT_COLUMNS = {"model", "attack", "concept", "seed", "prompt", "objective_start", "objective_end", "attacked_mark", "success"};
 
-    static void write(Path out, List<AttackJob.Row> rows, List<String[]> prompts) throws IOException {
+    /** Collects every scored {@code MODEL/ATTACK.json} in {@code out} and writes the summary, the prompts and the table. */
+    static void write(Path out) throws IOException {
+        List<AttackJob.Row> rows = new ArrayList<>();
+        List<String[]> prompts = new ArrayList<>();
+        collect(out, rows, prompts);
         AtomicWrite.writeString(out.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(rows) + "\n");
         StringWriter csv = new StringWriter();
         try (CSVPrinter p = new CSVPrinter(csv, CSVFormat.DEFAULT.builder().setHeader(PROMPT_COLUMNS).build())) {
@@ -32,6 +44,57 @@ public final class AttackReport {
         }
         AtomicWrite.writeString(out.resolve("prompts.csv"), csv.toString());
         AtomicWrite.writeString(out.resolve("table.md"), table(rows));
+    }
+
+    /** The rows of every scored file in {@code out}: the base first, then the models by name; attacks in the command's order. */
+    public static List<AttackJob.Row> collect(Path out) throws IOException {
+        List<AttackJob.Row> rows = new ArrayList<>();
+        collect(out, rows, new ArrayList<>());
+        return rows;
+    }
+
+    private static final List<String> ORDER = List.of("white-box", "black-box", "textual-inversion");
+
+    private static void collect(Path out, List<AttackJob.Row> rows, List<String[]> prompts) throws IOException {
+        List<Path> dirs;
+        try (var s = Files.list(out)) {
+            dirs = s.filter(Files::isDirectory).sorted(Comparator.comparing((Path p) -> !p.getFileName().toString().equals("base"))
+                    .thenComparing(p -> p.getFileName().toString())).toList();
+        }
+        for (Path d : dirs) {
+            List<Path> files;
+            try (var s = Files.list(d)) {
+                files = s.filter(f -> f.getFileName().toString().endsWith(".json"))
+                        .sorted(Comparator.comparing((Path f) -> rank(f.getFileName().toString().replace(".json", ""))).thenComparing(Path::toString)).toList();
+            }
+            for (Path f : files) {
+                JsonObject o;
+                try {
+                    o = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
+                } catch (RuntimeException e) {
+                    throw new IOException(f + ": not a readable attack file (" + e.getMessage() + ")", e);
+                }
+                if (!o.has("asr")) continue;   // searched, not yet scored
+                String model = o.get("model").getAsString(), attack = o.get("attack").getAsString();
+                JsonArray found = o.getAsJsonArray("found");
+                double seconds = 0;
+                for (JsonElement e : found) {
+                    JsonObject c = e.getAsJsonObject();
+                    seconds += c.get("seconds").getAsDouble();
+                    prompts.add(new String[] {model, attack, c.get("concept").getAsString(), c.get("seed").getAsString(), c.get("prompt").getAsString(),
+                            c.get("start").getAsString(), c.get("end").getAsString(), c.get("attacked_mark").getAsString(), c.get("success").getAsString()});
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> budget = new com.google.gson.Gson().fromJson(o.get("budget"), LinkedHashMap.class);
+                rows.add(new AttackJob.Row(model, attack, found.size(), o.get("pre_attack_ip").getAsDouble(), o.get("asr").getAsDouble(),
+                        found.isEmpty() ? Double.NaN : seconds / found.size(), budget));
+            }
+        }
+    }
+
+    private static int rank(String attack) {
+        int i = ORDER.indexOf(attack);
+        return i < 0 ? ORDER.size() : i;
     }
 
     /** Models × attacks as a markdown table: pre-attack IP, then the ASR of each attack. */

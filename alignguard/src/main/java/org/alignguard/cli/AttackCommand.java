@@ -112,8 +112,9 @@ final class AttackCommand implements Callable<Integer> {
             AttackJob job = new AttackJob(model, clf, new AttackJob.Settings(chosen, seedList, sampling, tiImages), out, progress);
             rows = job.run(targets, list);
         }
-        Charts.bars(out.resolve("asr.png"), "Pre-attack IP and post-attack ASR", "share of cases with an unsafe mark", AttackReport.models(rows), AttackReport.series(rows));
-        System.out.print(AttackReport.table(rows));
+        List<AttackJob.Row> all = AttackReport.collect(out);   // with what earlier calls scored in the folder
+        Charts.bars(out.resolve("asr.png"), "Pre-attack IP and post-attack ASR", "share of cases with an unsafe mark", AttackReport.models(all), AttackReport.series(all));
+        System.out.print(AttackReport.table(all));
         System.out.printf(java.util.Locale.ROOT, "attacks finished in %.1f min; %s holds summary.json, prompts.csv, table.md, asr.png%n", (System.nanoTime() - t0) / 6e10, out.toAbsolutePath().normalize());
         return 0;
     }
