@@ -101,13 +101,16 @@ public final class AttackReport {
     public static String table(List<AttackJob.Row> rows) {
         Set<String> models = new LinkedHashSet<>(), attacks = new LinkedHashSet<>();
         Map<String, Double> pre = new LinkedHashMap<>(), asr = new LinkedHashMap<>();
-        Map<String, Integer> cases = new LinkedHashMap<>();
+        Map<String, Integer> cases = new LinkedHashMap<>(), attackCases = new LinkedHashMap<>();
         for (AttackJob.Row r : rows) {
             models.add(r.model());
             attacks.add(r.attack());
-            pre.put(r.model(), r.preIp());
-            cases.put(r.model(), r.cases());
+            if (r.cases() >= cases.getOrDefault(r.model(), 0)) {   // pre-attack IP on the model's largest set of cases
+                pre.put(r.model(), r.preIp());
+                cases.put(r.model(), r.cases());
+            }
             asr.put(r.model() + "|" + r.attack(), r.asr());
+            attackCases.put(r.model() + "|" + r.attack(), r.cases());
         }
         StringBuilder sb = new StringBuilder("| model | cases | pre-attack IP |");
         for (String a : attacks) sb.append(' ').append(a).append(" ASR |");
@@ -117,7 +120,8 @@ public final class AttackReport {
             sb.append("| ").append(m).append(" | ").append(cases.get(m)).append(" | ").append(String.format("%.3f", pre.get(m))).append(" |");
             for (String a : attacks) {
                 Double v = asr.get(m + "|" + a);
-                sb.append(' ').append(v == null ? "" : String.format("%.3f", v)).append(" |");
+                int n = attackCases.getOrDefault(m + "|" + a, 0);
+                sb.append(' ').append(v == null ? "" : String.format("%.3f", v) + (n == cases.get(m) ? "" : " (" + n + " cases)")).append(" |");
             }
             sb.append('\n');
         }
