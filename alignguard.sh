@@ -7,6 +7,30 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$ROOT/scripts/jdk.sh"
 JAR="$ROOT/alignguard/target/alignguard.jar"
 
+# The TornadoVM backend (--backend tornado, README "GPU (TornadoVM)") runs with the SDK's argfile,
+# which puts TornadoVM and its Graal compiler on the module path. Checked before any build, so a
+# missing or empty argfile is one line, not a failed build.
+TORNADO_OPTS=""
+want_tornado=""
+prev=""
+for a in "$@"; do
+  { [ "$a" = "--backend=tornado" ] || { [ "$prev" = "--backend" ] && [ "$a" = "tornado" ]; }; } && want_tornado=yes
+  prev="$a"
+done
+case " ${ALIGNGUARD_JAVA_OPTS:-} " in *" -Dalignguard.backend=tornado "*) want_tornado=yes ;; esac
+if [ -n "$want_tornado" ]; then
+  if [ -z "${TORNADOVM_HOME:-}" ]; then
+    echo "alignguard: --backend tornado: set TORNADOVM_HOME to a TornadoVM SDK (with tornado-argfile) and rebuild; see README, \"GPU (TornadoVM)\"" >&2
+    exit 2
+  fi
+  if [ ! -s "$TORNADOVM_HOME/tornado-argfile" ]; then
+    # The argfile step run without JAVA_HOME writes an empty file: refuse it as plainly as a missing one.
+    echo "alignguard: --backend tornado: $TORNADOVM_HOME/tornado-argfile is missing or empty; export JAVA_HOME (a JDK 25) and redo the argfile step of README, \"GPU (TornadoVM)\"" >&2
+    exit 2
+  fi
+  TORNADO_OPTS="@$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False"
+fi
+
 # Rebuild when the jar is missing or any main source, resource or pom is newer than it.
 stale=""
 if [ ! -f "$JAR" ]; then
@@ -31,23 +55,6 @@ if [ -n "$stale" ]; then
 fi
 
 export ALIGNGUARD_HOME="$ROOT"
-# The TornadoVM backend (--backend tornado, README "GPU (TornadoVM)") runs with the SDK's argfile,
-# which puts TornadoVM and its Graal compiler on the module path.
-TORNADO_OPTS=""
-want_tornado=""
-prev=""
-for a in "$@"; do
-  { [ "$a" = "--backend=tornado" ] || { [ "$prev" = "--backend" ] && [ "$a" = "tornado" ]; }; } && want_tornado=yes
-  prev="$a"
-done
-case " ${ALIGNGUARD_JAVA_OPTS:-} " in *" -Dalignguard.backend=tornado "*) want_tornado=yes ;; esac
-if [ -n "$want_tornado" ]; then
-  if [ -z "${TORNADOVM_HOME:-}" ] || [ ! -f "$TORNADOVM_HOME/tornado-argfile" ]; then
-    echo "alignguard: --backend tornado: set TORNADOVM_HOME to a TornadoVM SDK (with tornado-argfile) and rebuild; see README, \"GPU (TornadoVM)\"" >&2
-    exit 2
-  fi
-  TORNADO_OPTS="@$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False"
-fi
 # Parallel GC with a large young generation: training allocates many short-lived activation
 # arrays, and G1 spends a quarter of the step on them (docs/PERFORMANCE.md, "garbage collector").
 # ALIGNGUARD_GC_OPTS replaces these flags (for example with -XX:+UseG1GC to compare).
