@@ -16,8 +16,11 @@ public interface Attack {
     /** white-box, black-box or textual-inversion. */
     String name();
 
-    /** True if the attack fits the attacked model to marked images ({@link Targets}). */
-    default boolean fitsImages() { return false; }
+    /** True if the attack fits the attacked model to marked images of each case ({@link Targets#forCase}). */
+    default boolean fitsCaseImages() { return false; }
+
+    /** True if the attack fits the attacked model to marked images of each concept ({@link Targets#forConcept}). */
+    default boolean fitsConceptImages() { return false; }
 
     /** The budget and settings, as the summary records them. */
     Map<String, Object> budget();

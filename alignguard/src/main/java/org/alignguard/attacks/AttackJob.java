@@ -118,7 +118,7 @@ public final class AttackJob {
     /** Runs (or resumes) every attack against every target; writes the summary, the prompts and the table. */
     public List<Row> run(List<Target> targets, List<Attack> attacks) throws IOException {
         Files.createDirectories(out);
-        if (attacks.stream().anyMatch(Attack::fitsImages)) drawTargets();
+        drawTargets(attacks.stream().anyMatch(Attack::fitsCaseImages), attacks.stream().anyMatch(Attack::fitsConceptImages));
         List<Row> rows = new ArrayList<>();
         for (Target t : targets) {
             List<AttackCase> cases = this.cases.stream().filter(t::covers).toList();
@@ -145,17 +145,19 @@ public final class AttackJob {
 
     // ------------------------------------------------------------------ targets
 
-    private void drawTargets() {
+    private void drawTargets(boolean cases, boolean concepts) {
         perCase = new HashMap<>();
         perConcept = new HashMap<>();
         CaptionGrammar g = new CaptionGrammar(world);
         WorldSampler sampler = new WorldSampler(world);
-        int done = 0, total = cases.size() + settings.concepts().size();
-        for (AttackCase c : cases) {
-            List<String> p = List.of(c.unsafePrompt());
-            perCase.put(c.key(), TargetImages.draw(model, classifier, p, p, c.concept().markLabel(), IMAGES_PER_CASE, settings.sampling(), AttackCase.mix(c.seed(), 101)));
-            progress.onStep("marked images", ++done, total, Double.NaN);
-        }
+        int done = 0, total = (cases ? this.cases.size() : 0) + (concepts ? settings.concepts().size() : 0);
+        if (cases)
+            for (AttackCase c : this.cases) {
+                List<String> p = List.of(c.unsafePrompt());
+                perCase.put(c.key(), TargetImages.draw(model, classifier, p, p, c.concept().markLabel(), IMAGES_PER_CASE, settings.sampling(), AttackCase.mix(c.seed(), 101)));
+                progress.onStep("marked images", ++done, total, Double.NaN);
+            }
+        if (!concepts) return;
         for (Concept c : settings.concepts()) {
             Rng rng = new Rng(AttackCase.mix(c.index(), 0x7151L));
             List<Synonym> syns = c.synonyms(SynonymPolicy.TRAIN);

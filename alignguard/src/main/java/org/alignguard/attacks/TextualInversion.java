@@ -59,7 +59,7 @@ public final class TextualInversion implements Attack {
 
     @Override public String name() { return "textual-inversion"; }
 
-    @Override public boolean fitsImages() { return true; }
+    @Override public boolean fitsConceptImages() { return true; }
 
     @Override public Map<String, Object> budget() {
         Map<String, Object> m = new LinkedHashMap<>();

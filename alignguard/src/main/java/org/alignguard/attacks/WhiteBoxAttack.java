@@ -59,7 +59,7 @@ public final class WhiteBoxAttack implements Attack {
 
     @Override public String name() { return "white-box"; }
 
-    @Override public boolean fitsImages() { return true; }
+    @Override public boolean fitsCaseImages() { return true; }
 
     @Override public Map<String, Object> budget() {
         Map<String, Object> m = new LinkedHashMap<>();
