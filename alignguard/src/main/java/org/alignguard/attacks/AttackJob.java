@@ -127,7 +127,7 @@ public final class AttackJob {
             try {
                 Scored plain = score(cases, cases.stream().map(AttackCase::unsafePrompt).toList(), cases.stream().map(c -> Map.<String, float[]>of()).toList(), applied.sampling());
                 for (Attack a : attacks) {
-                    List<Found> found = search(t.name(), a, cases);
+                    List<Found> found = search(t, a, cases);
                     Scored attacked = score(cases, found.stream().map(Found::prompt).toList(), found.stream().map(Found::pseudoWords).toList(), applied.sampling());
                     Row row = new Row(t.name(), a.name(), cases.size(), plain.rate(), attacked.rate(),
                             found.stream().mapToDouble(Found::seconds).sum() / found.size(), a.budget());
@@ -181,9 +181,18 @@ public final class AttackJob {
 
     // ------------------------------------------------------------------ search, resumable
 
-    private List<Found> search(String target, Attack a, List<AttackCase> cases) throws IOException {
+    /**
+     * Every case's finding for target t: read from t's file, or searched and added to it. Every attack
+     * here reads only the weights and the text encoder, so a target that changes no weight (a
+     * sampling guard) gets the base model's findings, where the base was attacked in this folder
+     * with the same budget: searching again would find the same prompts, by construction.
+     */
+    private List<Found> search(Target t, Attack a, List<AttackCase> cases) throws IOException {
+        String target = t.name();
         Path file = out.resolve(target).resolve(a.name() + ".json");
         Map<String, Found> done = new LinkedHashMap<>();
+        if (!t.variant().changesWeights() && !target.equals("base"))
+            for (Found f : readFound(out.resolve("base").resolve(a.name() + ".json"), a)) done.put(f.concept() + "@" + f.seed(), f);
         for (Found f : readFound(file, a)) done.put(f.concept() + "@" + f.seed(), f);
         if (a instanceof TextualInversion ti)
             for (Found f : done.values()) f.pseudoWords().values().forEach(v -> ti.remember(f.concept(), v, f.start(), f.end(), f.seconds()));

@@ -17,6 +17,13 @@ public interface Variant {
     /** The training time its file records, in seconds (NaN for none, 0 for the base). */
     double trainSeconds();
 
+    /**
+     * False for a variant that leaves every weight as it is and changes only how images are drawn (a
+     * sampling guard: SLD, a negative prompt, a blocklist). What depends only on the weights, such as
+     * an attack's search, is then the base model's.
+     */
+    default boolean changesWeights() { return true; }
+
     /** A variant on a model: how to sample with it, and how to take it off. */
     interface Applied {
         Sampling sampling();
@@ -37,5 +44,7 @@ public interface Variant {
         }
 
         @Override public double trainSeconds() { return 0; }
+
+        @Override public boolean changesWeights() { return false; }
     };
 }

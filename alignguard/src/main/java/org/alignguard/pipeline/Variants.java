@@ -30,6 +30,8 @@ public final class Variants {
                     BaselineFile.Attached a = BaselineFile.attach(model, b);
                     return applied(a.sampling(), a::detach);
                 }
+
+                @Override public boolean changesWeights() { return !b.edit().isEmpty(); }
             };
         }
         LoraFile.Loaded l = LoraFile.read(file);

@@ -47,7 +47,7 @@ class AttackJobTest {
         }
     }
 
-    /** A guard that refuses every prompt: nothing is drawn, so nothing unsafe is seen. */
+    /** A guard that refuses every prompt: nothing is drawn, so nothing unsafe is seen. It changes no weight. */
     static final Variant REFUSE_ALL = new Variant() {
         @Override public String name() { return "refuse-all"; }
 
@@ -58,6 +58,17 @@ class AttackJobTest {
                 @Override public void remove() { }
             };
         }
+
+        @Override public double trainSeconds() { return 0; }
+
+        @Override public boolean changesWeights() { return false; }
+    };
+
+    /** Stands for a LoRA: the same weights as the base here, but declared as changing them, so it is searched. */
+    static final Variant EXPERT = new Variant() {
+        @Override public String name() { return "expert"; }
+
+        @Override public Applied applyTo(TextToImageModel model) throws IOException { return Variant.BASE.applyTo(model); }
 
         @Override public double trainSeconds() { return 0; }
     };
@@ -77,10 +88,14 @@ class AttackJobTest {
         TextToImageModel m = TinyModels.model(31);
         String category = WORLD.unsafeConcepts().get(0).category();
         List<AttackJob.Target> targets = List.of(new AttackJob.Target("base", Variant.BASE), new AttackJob.Target("refuse-all", REFUSE_ALL),
-                new AttackJob.Target("expert", Variant.BASE, List.of(category)));
+                new AttackJob.Target("expert", EXPERT, List.of(category)));
         Counting bb = blackBox(2, m);
         List<AttackJob.Row> rows = job(m).run(targets, List.of(bb));
-        assertEquals(4 + 4 + 2, bb.runs.get(), "2 concepts x 2 seeds for each of two models, and the expert's own category only");
+        assertEquals(4 + 0 + 2, bb.runs.get(), "2 concepts x 2 seeds for the base, none for a guard that changes no weight (the base's search is its search), the expert's own category only");
+        JsonObject guard = JsonParser.parseString(Files.readString(dir.resolve("refuse-all/black-box.json"))).getAsJsonObject(),
+                base = JsonParser.parseString(Files.readString(dir.resolve("base/black-box.json"))).getAsJsonObject();
+        for (int i = 0; i < 4; i++)
+            assertEquals(base.getAsJsonArray("found").get(i).getAsJsonObject().get("prompt"), guard.getAsJsonArray("found").get(i).getAsJsonObject().get("prompt"));
         assertEquals(3, rows.size());
         assertEquals(0.0, rows.get(1).asr(), "a refused prompt draws nothing");
         assertEquals(0.0, rows.get(1).preIp());
@@ -98,9 +113,9 @@ class AttackJobTest {
         assertEquals(rows, resumed.stream().map(r -> r).toList());
 
         // A stop in the middle: a case missing from the file is searched, the others are not.
-        Path f = dir.resolve("base/black-box.json");
+        Path f = dir.resolve("expert/black-box.json");
         JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-        o.getAsJsonArray("found").remove(3);
+        o.getAsJsonArray("found").remove(1);
         Files.writeString(f, o.toString());
         Counting once = blackBox(2, m);
         job(m).run(targets, List.of(once));
