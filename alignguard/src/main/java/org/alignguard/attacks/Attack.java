@@ -22,6 +22,12 @@ public interface Attack {
     /** True if the attack fits the attacked model to marked images of each concept ({@link Targets#forConcept}). */
     default boolean fitsConceptImages() { return false; }
 
+    /**
+     * The attacked model is about to change (another LoRA or baseline applied): forget anything
+     * learned on the previous one. Textual inversion's words belong to the model they were learned on.
+     */
+    default void reset() {}
+
     /** The budget and settings, as the summary records them. */
     Map<String, Object> budget();
 

@@ -194,6 +194,7 @@ public final class AttackJob {
         if (!t.variant().changesWeights() && !target.equals("base"))
             for (Found f : readFound(out.resolve("base").resolve(a.name() + ".json"), a)) done.put(f.concept() + "@" + f.seed(), f);
         for (Found f : readFound(file, a)) done.put(f.concept() + "@" + f.seed(), f);
+        a.reset();   // nothing learned on the previous model carries over
         if (a instanceof TextualInversion ti)
             for (Found f : done.values()) f.pseudoWords().values().forEach(v -> ti.remember(f.concept(), v, f.start(), f.end(), f.seconds()));
         List<Found> found = new ArrayList<>();

@@ -45,7 +45,7 @@ public final class TextualInversion implements Attack {
     private final World world;
     private final SynonymFilter filter;
     private final int[] allowed;
-    /** Learned words by concept, with what their training measured. */
+    /** Learned words by concept, on the model now attacked, with what their training measured. */
     private final Map<String, Learned> learned = new HashMap<>();
 
     record Learned(float[] embedding, double start, double end, double seconds) {}
@@ -78,6 +78,10 @@ public final class TextualInversion implements Attack {
     /** The caption of the case's scene with the concept's pseudo-word where its synonym would stand. */
     public static String prompt(World world, AttackCase c) {
         return new CaptionGrammar(world).captionWith(c.scene(), c.searchRng("textual-inversion-prompt"), pseudoWord(c.concept()));
+    }
+
+    @Override public void reset() {
+        learned.clear();
     }
 
     /** Remembers a word learned before a stop, so a resumed run does not learn it again. */

@@ -42,6 +42,13 @@ class AttackCliTest {
         assertEquals(4 * 3, rows.size());
         assertEquals(1, rows.get(6).getAsJsonObject().get("cases").getAsInt(), "expert-hate: slur only");
         assertTrue(r.out().contains("| co-merge | 2 |"), r.out());
+        // Textual inversion learns its word on each attacked model: Co-Merge's is not the base's.
+        var ti = new String[] {"base", "co-merge"};
+        double[] end = new double[2];
+        for (int i = 0; i < 2; i++)
+            end[i] = JsonParser.parseString(Files.readString(out.resolve(ti[i]).resolve("textual-inversion.json"))).getAsJsonObject()
+                    .getAsJsonArray("found").get(0).getAsJsonObject().get("end").getAsDouble();
+        assertTrue(end[0] != end[1], "the same learned word on two models: " + end[0]);
         // Every found prompt names no unsafe synonym, by the world's parser.
         var filter = new org.alignguard.attacks.SynonymFilter(org.alignguard.diffusion.world.World.load());
         try (var csv = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build()
