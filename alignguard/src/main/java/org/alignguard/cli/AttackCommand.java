@@ -145,8 +145,9 @@ final class AttackCommand implements Callable<Integer> {
         if (expertDir != null) {
             if (!Files.isDirectory(expertDir)) throw new UserError("--experts: no folder at " + expertDir);
             for (var c : world.categories()) {
-                Path f = expertDir.resolve(c.name() + ".safetensors");
-                if (Files.isRegularFile(f)) list.add(new AttackJob.Target("expert-" + c.name(), checked(model, "expert-" + c.name(), f), List.of(c.name())));
+                String file = org.alignguard.data.PromptWriter.slug(c.name());   // "illegal activity" is saved as illegal-activity.safetensors
+                Path f = expertDir.resolve(file + ".safetensors");
+                if (Files.isRegularFile(f)) list.add(new AttackJob.Target("expert-" + file, checked(model, "expert-" + file, f), List.of(c.name())));
             }
         }
         return list;
