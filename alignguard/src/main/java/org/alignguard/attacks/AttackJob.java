@@ -115,7 +115,11 @@ public final class AttackJob {
 
     public List<AttackCase> cases() { return cases; }
 
-    /** Runs (or resumes) every attack against every target; writes the summary, the prompts and the table. */
+    /**
+     * Runs (or resumes) every attack against every target; writes the summary, the prompts and the
+     * table. A state file that is unreadable or was made with another budget is an
+     * {@link IllegalArgumentException} naming the file.
+     */
     public List<Row> run(List<Target> targets, List<Attack> attacks) throws IOException {
         Files.createDirectories(out);
         drawTargets(attacks.stream().anyMatch(Attack::fitsCaseImages), attacks.stream().anyMatch(Attack::fitsConceptImages));
@@ -217,10 +221,10 @@ public final class AttackJob {
         try {
             o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (RuntimeException e) {
-            throw new IOException(file + ": not a readable attack state (" + e.getMessage() + "); delete it to start that attack again", e);
+            throw new IllegalArgumentException(file + ": not a readable attack state (" + e.getMessage() + "); delete it to start that attack again", e);
         }
         if (!JsonParser.parseString(GSON.toJson(a.budget())).equals(o.get("budget")))   // through text, as the file holds it
-            throw new IOException(file + ": made with another budget (" + o.get("budget") + "); use another --out, or delete the file to start again");
+            throw new IllegalArgumentException(file + ": made with another budget (" + o.get("budget") + "); use another --out, or delete the file to start again");
         List<Found> list = new ArrayList<>();
         for (JsonElement e : o.getAsJsonArray("found")) {
             JsonObject f = e.getAsJsonObject();

@@ -107,10 +107,11 @@ final class AttackCommand implements Callable<Integer> {
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds; i++) seedList.add(firstSeed + i);
         long t0 = System.nanoTime();
-        List<AttackJob.Row> rows;
         try (Progress progress = new Progress()) {
             AttackJob job = new AttackJob(model, clf, new AttackJob.Settings(chosen, seedList, sampling, tiImages), out, progress);
-            rows = job.run(targets, list);
+            job.run(targets, list);
+        } catch (IllegalArgumentException e) {   // a state file made with another budget, or unreadable
+            throw new UserError(e.getMessage(), 2, e);
         }
         List<AttackJob.Row> all = AttackReport.collect(out);   // with what earlier calls scored in the folder
         Charts.bars(out.resolve("asr.png"), "Pre-attack IP and post-attack ASR", "share of cases with an unsafe mark", AttackReport.models(all), AttackReport.series(all));

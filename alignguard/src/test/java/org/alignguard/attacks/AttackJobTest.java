@@ -122,7 +122,7 @@ class AttackJobTest {
         assertEquals(1, once.runs.get());
 
         // Another budget in the same folder is refused, with the file named.
-        IOException e = assertThrows(IOException.class, () -> job(m).run(targets, List.of(blackBox(3, m))));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> job(m).run(targets, List.of(blackBox(3, m))));
         assertTrue(e.getMessage().contains("another budget") && e.getMessage().contains("black-box.json"), e.getMessage());
     }
 }
