@@ -13,6 +13,9 @@ import org.alignguard.diffusion.train.ProgressListener;
  * model. The prompt is scored by {@link AttackJob}, through the method's own sampling.
  */
 public interface Attack {
+    /** Every attack's name, in the order the command runs and the tables show them. */
+    java.util.List<String> NAMES = java.util.List.of("white-box", "black-box", "textual-inversion");
+
     /** white-box, black-box or textual-inversion. */
     String name();
 
@@ -24,9 +27,11 @@ public interface Attack {
 
     /**
      * The attacked model is about to change (another LoRA or baseline applied): forget anything
-     * learned on the previous one. Textual inversion's words belong to the model they were learned on.
+     * learned on the previous one, and take up {@code earlier}, what was already found on this one
+     * (a stopped run's findings, or the base's for a guard that changes no weight). Textual
+     * inversion keeps its words per model this way; a search that learns nothing ignores it.
      */
-    default void reset() {}
+    default void resume(java.util.Collection<Found> earlier) {}
 
     /** The budget and settings, as the summary records them. */
     Map<String, Object> budget();

@@ -2,7 +2,6 @@ package org.alignguard.attacks;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -53,8 +52,6 @@ public final class AttackReport {
         return rows;
     }
 
-    private static final List<String> ORDER = List.of("white-box", "black-box", "textual-inversion");
-
     private static void collect(Path out, List<AttackJob.Row> rows, List<String[]> prompts) throws IOException {
         List<Path> dirs;
         try (var s = Files.list(out)) {
@@ -76,25 +73,27 @@ public final class AttackReport {
                 }
                 if (!o.has("asr")) continue;   // searched, not yet scored
                 String model = o.get("model").getAsString(), attack = o.get("attack").getAsString();
-                JsonArray found = o.getAsJsonArray("found");
+                int cases = 0;
                 double seconds = 0;
-                for (JsonElement e : found) {
+                for (JsonElement e : o.getAsJsonArray("found")) {
                     JsonObject c = e.getAsJsonObject();
+                    if (!c.has("success")) continue;   // a finding another call's seeds made, not scored in this one
+                    cases++;
                     seconds += c.get("seconds").getAsDouble();
                     prompts.add(new String[] {model, attack, c.get("concept").getAsString(), c.get("seed").getAsString(), c.get("prompt").getAsString(),
                             c.get("start").getAsString(), c.get("end").getAsString(), c.get("attacked_mark").getAsString(), c.get("success").getAsString()});
                 }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> budget = new com.google.gson.Gson().fromJson(o.get("budget"), LinkedHashMap.class);
-                rows.add(new AttackJob.Row(model, attack, found.size(), o.get("pre_attack_ip").getAsDouble(), o.get("asr").getAsDouble(),
-                        found.isEmpty() ? Double.NaN : seconds / found.size(), budget));
+                rows.add(new AttackJob.Row(model, attack, cases, o.get("pre_attack_ip").getAsDouble(), o.get("asr").getAsDouble(),
+                        cases == 0 ? Double.NaN : seconds / cases, budget));
             }
         }
     }
 
     private static int rank(String attack) {
-        int i = ORDER.indexOf(attack);
-        return i < 0 ? ORDER.size() : i;
+        int i = Attack.NAMES.indexOf(attack);
+        return i < 0 ? Attack.NAMES.size() : i;
     }
 
     /** Models × attacks as a markdown table: pre-attack IP, then the ASR of each attack. */

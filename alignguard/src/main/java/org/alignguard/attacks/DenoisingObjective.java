@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Losses;
+import org.alignguard.autograd.NNOps;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
@@ -66,6 +67,19 @@ final class DenoisingObjective {
     }
 
     /**
+     * Each of the k contexts [k, L, dim] repeated {@code rows} times in a row, [k·rows, L, dim]: a
+     * lookup of context j for rows j·rows … j·rows + rows − 1, so gradients sum back over the rows.
+     * The text encoder then runs once per prompt, not once per image.
+     */
+    static Variable repeatEach(Variable context, int rows) {
+        int[] s = context.shape();
+        int k = s[0];
+        int[] ids = new int[k * rows];
+        for (int j = 0; j < k; j++) java.util.Arrays.fill(ids, j * rows, (j + 1) * rows, j);
+        return NNOps.embedding(context.reshape(k, s[1] * s[2]), ids, k * rows).reshape(k * rows, s[1], s[2]);
+    }
+
+    /**
      * L for each of several prompts on the same draw, without gradients: prompt k's context is
      * repeated over the draw's rows, and the UNet sees up to {@code chunk} rows at once.
      */
@@ -75,9 +89,7 @@ final class DenoisingObjective {
         try (var scope = Grad.noGrad()) {
             for (int start = 0; start < prompts.size(); start += perChunk) {
                 int k = Math.min(perChunk, prompts.size() - start);
-                List<String> texts = new ArrayList<>();
-                for (int j = 0; j < k; j++) for (int r = 0; r < rows; r++) texts.add(prompts.get(start + j));
-                Variable context = model.encode(texts);
+                Variable context = repeatEach(model.encode(prompts.subList(start, start + k)), rows);
                 Tensor xt = Tensor.concat(java.util.Collections.nCopies(k, d.xt()), 0);
                 Tensor target = Tensor.concat(java.util.Collections.nCopies(k, d.target()), 0);
                 int[] t = new int[k * rows];

@@ -17,14 +17,11 @@ final class FrozenWeights implements AutoCloseable {
     FrozenWeights(TextToImageModel model) {
         for (Variable p : model.unet.parameters()) add(p);
         for (Variable p : model.textEncoder.parameters()) add(p);
-        // A LoRA's factors hang on its Linear layers as adapters, outside the module tree.
+        // An adapter's weights (a LoRA's factors) hang on its Linear, outside the module tree.
         for (var m : model.unet.namedModules().values())
             if (m instanceof org.alignguard.nn.Linear lin)
                 for (var a : lin.adapters())
-                    if (a instanceof org.alignguard.lora.LoraLayer l) {
-                        add(l.loraA);
-                        add(l.loraB);
-                    }
+                    if (a instanceof org.alignguard.lora.AdapterLayer l) l.parameters().forEach(this::add);
     }
 
     private void add(Variable p) {

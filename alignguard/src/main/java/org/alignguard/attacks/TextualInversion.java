@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.train.ProgressListener;
@@ -80,13 +79,11 @@ public final class TextualInversion implements Attack {
         return new CaptionGrammar(world).captionWith(c.scene(), c.searchRng("textual-inversion-prompt"), pseudoWord(c.concept()));
     }
 
-    @Override public void reset() {
+    /** Forgets the words of the previous model; takes up those already learned on this one, so they are not learned again. */
+    @Override public void resume(java.util.Collection<Found> earlier) {
         learned.clear();
-    }
-
-    /** Remembers a word learned before a stop, so a resumed run does not learn it again. */
-    void remember(String concept, float[] embedding, double start, double end, double seconds) {
-        learned.put(concept, new Learned(embedding, start, end, seconds));
+        for (Found f : earlier)
+            f.pseudoWords().values().forEach(v -> learned.put(f.concept(), new Learned(v, f.start(), f.end(), f.seconds())));
     }
 
     @Override public Found run(TextToImageModel model, AttackCase c, Targets targets, ProgressListener progress) {
@@ -132,16 +129,5 @@ public final class TextualInversion implements Attack {
         float[] mean = new float[dim];
         for (int id : allowed) for (int j = 0; j < dim; j++) mean[j] += e[id * dim + j] / allowed.length;
         return Tensor.of(mean, dim);
-    }
-
-    /** The objective of the learned word on fresh draws, for tests. */
-    static double lossOn(TextToImageModel model, TargetImages.Set set, String word, float[] embedding, long seed) {
-        try (var scope = Grad.noGrad()) {
-            DenoisingObjective.Draw d = DenoisingObjective.draw(model, set.images(), new Rng(seed), 4);
-            List<String> prompts = new java.util.ArrayList<>();
-            for (int r = 0; r < 4; r++) prompts.addAll(set.fitWith());
-            Variable context = model.textEncoder.forwardEmbedded(model.tokenEmbeddings(prompts, Map.of(word, Variable.constant(Tensor.of(embedding, embedding.length)))));
-            return DenoisingObjective.loss(model, d, context).data().item();
-        }
     }
 }

@@ -10,7 +10,6 @@ import org.alignguard.diffusion.train.ProgressListener;
 import org.alignguard.diffusion.world.Tokenizer;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.tensor.Rng;
-import org.alignguard.tensor.Tensor;
 
 /**
  * The white-box discrete attack, after UnlearnDiffAtk (Zhang et al. 2024): K adversarial tokens
@@ -85,13 +84,15 @@ public final class WhiteBoxAttack implements Attack {
         Rng rng = c.searchRng(name());
         Tokenizer tok = model.tokenizer;
         int[] z = start(tok, c, rng);
+        float[] table = embeddingTable(model);   // frozen: read once
         double first = Double.NaN, current = Double.NaN;
         for (int it = 0; it < settings.iterations(); it++) {
             DenoisingObjective.Draw d = DenoisingObjective.draw(model, DenoisingObjective.pick(set.images(), settings.images(), rng), rng, 1);
-            float[][] scores = oneHotGradient(model, d, prompt(tok, z, c));
+            String now = prompt(tok, z, c);
+            float[][] scores = oneHotGradient(model, d, now, table);
             List<String> options = new ArrayList<>();
             List<int[]> swaps = new ArrayList<>();
-            options.add(prompt(tok, z, c));
+            options.add(now);
             swaps.add(z);
             int[][] top = new int[z.length][];
             for (int k = 0; k < z.length; k++) top[k] = mostNegative(scores[k], settings.topK());
@@ -140,11 +141,9 @@ public final class WhiteBoxAttack implements Attack {
      * ∂L/∂(one-hot_k)_v = g_k · E_v, with g_k the gradient at that position summed over the draw's rows.
      * Entries for words that are not allowed are +∞, so they are never picked.
      */
-    float[][] oneHotGradient(TextToImageModel model, DenoisingObjective.Draw d, String prompt) {
+    float[][] oneHotGradient(TextToImageModel model, DenoisingObjective.Draw d, String prompt, float[] e) {
         float[][] g = embeddingGradient(model, d, prompt, settings.tokens());
-        Tensor table = model.textEncoder.token_embedding.weight.data().contiguous();
-        float[] e = table.toArray();
-        int dim = table.dim(1), vocab = table.dim(0);
+        int dim = model.textEncoder.config.dim(), vocab = model.textEncoder.config.vocabSize();
         float[][] out = new float[g.length][vocab];
         for (float[] row : out) java.util.Arrays.fill(row, Float.POSITIVE_INFINITY);
         for (int k = 0; k < g.length; k++)
@@ -154,6 +153,11 @@ public final class WhiteBoxAttack implements Attack {
                 out[k][v] = s;
             }
         return out;
+    }
+
+    /** The token embedding table E [vocab, dim], row-major. */
+    static float[] embeddingTable(TextToImageModel model) {
+        return model.textEncoder.token_embedding.weight.data().contiguous().toArray();
     }
 
     /** The ids of the {@code k} smallest finite entries. */
@@ -170,14 +174,12 @@ public final class WhiteBoxAttack implements Attack {
      * embeddings collect a gradient; the model's weights are left as they are.
      */
     static float[][] embeddingGradient(TextToImageModel model, DenoisingObjective.Draw d, String prompt, int k) {
-        int rows = d.rows(), len = model.textEncoder.config.maxLen(), dim = model.textEncoder.config.dim();
-        Variable e = Variable.param(model.tokenEmbeddings(java.util.Collections.nCopies(rows, prompt), Map.of()).data());
-        DenoisingObjective.loss(model, d, model.textEncoder.forwardEmbedded(e)).backward();
-        float[] g = e.grad().contiguous().toArray();
+        int dim = model.textEncoder.config.dim();
+        Variable e = Variable.param(model.tokenEmbeddings(List.of(prompt), Map.of()).data());   // [1, L, dim]
+        DenoisingObjective.loss(model, d, DenoisingObjective.repeatEach(model.textEncoder.forwardEmbedded(e), d.rows())).backward();
+        float[] g = e.grad().contiguous().toArray();   // already summed over the rows
         float[][] out = new float[k][dim];
-        for (int r = 0; r < rows; r++)
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < dim; j++) out[p][j] += g[(r * len + p + 1) * dim + j];
+        for (int p = 0; p < k; p++) System.arraycopy(g, (p + 1) * dim, out[p], 0, dim);
         return out;
     }
 }

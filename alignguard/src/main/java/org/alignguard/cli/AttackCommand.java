@@ -15,6 +15,7 @@ import org.alignguard.attacks.AttackReport;
 import org.alignguard.attacks.BlackBoxAttack;
 import org.alignguard.attacks.TextualInversion;
 import org.alignguard.attacks.WhiteBoxAttack;
+import org.alignguard.baselines.Erasure;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.world.Concept;
 import org.alignguard.diffusion.world.World;
@@ -31,15 +32,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "attack", description = "Red-team the models: white-box token search, black-box genetic search, textual inversion; pre-attack IP and ASR per model and attack.")
 final class AttackCommand implements Callable<Integer> {
-    static final List<String> ATTACKS = List.of("white-box", "black-box", "textual-inversion");
-
     @Mixin ModelOptions opts;
     @Option(names = "--classifier", paramLabel = "CKPT", description = "Classifier (default: the shipped models/classifier.safetensors).") Path classifier;
     @Option(names = "--attacks", split = ",", description = "Attacks to run (default: all of white-box, black-box, textual-inversion).") List<String> attacks;
     @Option(names = "--against", paramLabel = "NAME=FILE", description = "A model to attack: a LoRA (expert, merge, All-single) or a baseline file; repeatable (default: co-merge, every expert on its own category, every shipped baseline).") List<String> against;
     @Option(names = "--experts", paramLabel = "DIR", description = "Attack each expert in DIR (CATEGORY.safetensors) on its own category (default with no --against: models/experts).") Path experts;
     @Option(names = "--no-base", description = "Leave out the base model (by default it is attacked too: it is every attack's control).") boolean noBase;
-    @Option(names = "--concepts", split = ",", description = "Unsafe concepts to attack (default: all).") List<String> concepts;
+    @Option(names = "--concepts", split = ",", defaultValue = "all", description = "Unsafe concepts to attack, by name, or 'all' (default: ${DEFAULT-VALUE}).") List<String> concepts;
     @Option(names = "--seeds", defaultValue = "3", description = "Seeds per concept (default: ${DEFAULT-VALUE}).") int seeds;
     @Option(names = "--seed", defaultValue = "1000", description = "The first seed; seeds are consecutive (default: ${DEFAULT-VALUE}).") long firstSeed;
     @Option(names = "--tokens", defaultValue = "5", description = "White-box: adversarial tokens K (default: ${DEFAULT-VALUE}).") int tokens;
@@ -75,21 +74,15 @@ final class AttackCommand implements Callable<Integer> {
         Outputs.positive("--ti-steps", tiSteps);
         Outputs.positive("--ti-images", tiImages);
         Outputs.positiveNumber("--ti-lr", tiLr);
-        List<String> names = attacks == null ? ATTACKS : attacks;
-        for (String a : names) if (!ATTACKS.contains(a)) throw new UserError("--attacks: unknown attack '" + a + "' (use " + String.join(", ", ATTACKS) + ")");
+        List<String> names = attacks == null ? Attack.NAMES : attacks;
+        for (String a : names) if (!Attack.NAMES.contains(a)) throw new UserError("--attacks: unknown attack '" + a + "' (use " + String.join(", ", Attack.NAMES) + ")");
         TextToImageModel model = opts.load();
         World world = model.world();
-        List<Concept> chosen = new ArrayList<>();
-        if (concepts == null) chosen.addAll(world.unsafeConcepts());
-        else for (String c : concepts) {
-            Concept k;
-            try {
-                k = world.concept(c.trim());
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--concepts: unknown concept '" + c.trim() + "' (the world's unsafe concepts: " + String.join(", ", world.unsafeConcepts().stream().map(Concept::name).toList()) + ")");
-            }
-            if (!k.unsafe()) throw new UserError("--concepts: '" + k.name() + "' is a safe concept; attacks bring back unsafe ones");
-            if (!chosen.contains(k)) chosen.add(k);
+        List<Concept> chosen;
+        try {
+            chosen = Erasure.named(world, concepts).erased();   // the same names, 'all' and checks as the baselines'
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--concepts: " + e.getMessage());
         }
         List<AttackJob.Target> targets = targets(model, world);
         var clf = Outputs.classifier(classifier, world);

@@ -26,6 +26,14 @@ public abstract class AdapterLayer implements Linear.Adapter {
     /** The update ΔW [out, in] at scale 1 (LoRA: (α/r)·B·A). */
     public abstract Tensor delta();
 
+    /**
+     * The adapter's own trainable weights (LoRA: A and B; a dense update has none). They hang on
+     * the Linear outside the module tree, so whoever freezes or trains a network asks for them here.
+     */
+    public java.util.List<Variable> parameters() {
+        return java.util.List.of();
+    }
+
     @Override public final Variable addTo(Variable y, Variable rows) {
         return enabled && savedWeight == null && scale != 0f ? applyTo(y, rows, scale) : y;
     }

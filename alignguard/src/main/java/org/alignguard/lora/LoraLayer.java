@@ -46,6 +46,10 @@ public final class LoraLayer extends AdapterLayer {
     /** α/r. */
     public float scaling() { return alpha / rank; }
 
+    @Override public java.util.List<Variable> parameters() {
+        return java.util.List.of(loraA, loraB);
+    }
+
     @Override public Tensor delta() {
         return loraB.data().matmul(loraA.data()).mul(scaling());
     }

@@ -38,12 +38,4 @@ public record ScalingConfig(Path out, Path model, Path classifier, List<Integer>
         ns = List.copyOf(ns);
         methods = List.copyOf(methods);
     }
-
-    /** Scored on the test half. */
-    public ScalingConfig(Path out, Path model, Path classifier, List<Integer> ns, List<String> methods, int pairsPerConcept, DpoConfig dpo,
-                         int stepsPerConcept, Esd.Settings esd, Uce.Settings uce, Mace.Settings mace, SldConfig sld,
-                         Generator.Settings dataSampling, Generator.Settings evalSampling, int erasedPrompts, int benign, long seed, boolean filter) {
-        this(out, model, classifier, ns, methods, pairsPerConcept, dpo, stepsPerConcept, esd, uce, mace, sld, dataSampling, evalSampling,
-                erasedPrompts, benign, seed, filter, EvalSplit.TEST);
-    }
 }

@@ -74,8 +74,12 @@ class AttackJobTest {
     };
 
     AttackJob job(TextToImageModel m) {
+        return job(m, List.of(5L, 6L));
+    }
+
+    AttackJob job(TextToImageModel m, List<Long> seeds) {
         SceneClassifier clf = new SceneClassifier(16, 8, ClassifierTrainer.headSizes(WORLD), new Rng(0));
-        var settings = new AttackJob.Settings(List.of(WORLD.unsafeConcepts().get(0), WORLD.unsafeConcepts().get(4)), List.of(5L, 6L),
+        var settings = new AttackJob.Settings(List.of(WORLD.unsafeConcepts().get(0), WORLD.unsafeConcepts().get(4)), seeds,
                 new Generator.Settings(2, 3f, Generator.Sampler.DDIM), 2);
         return new AttackJob(m, clf, settings, dir, ProgressListener.NONE);
     }
@@ -110,7 +114,7 @@ class AttackJobTest {
         Counting again = blackBox(2, m);
         List<AttackJob.Row> resumed = job(m).run(targets, List.of(again));
         assertEquals(0, again.runs.get());
-        assertEquals(rows, resumed.stream().map(r -> r).toList());
+        assertEquals(rows, resumed);
 
         // A stop in the middle: a case missing from the file is searched, the others are not.
         Path f = dir.resolve("expert/black-box.json");
@@ -120,6 +124,17 @@ class AttackJobTest {
         Counting once = blackBox(2, m);
         job(m).run(targets, List.of(once));
         assertEquals(1, once.runs.get());
+
+        // A call over one of the two seeds scores its cases and keeps the others' findings in the file.
+        Counting subset = blackBox(2, m);
+        List<AttackJob.Row> one = job(m, List.of(5L)).run(targets, List.of(subset));
+        assertEquals(0, subset.runs.get());
+        assertEquals(2, one.get(0).cases());
+        assertEquals(4, JsonParser.parseString(Files.readString(dir.resolve("base/black-box.json"))).getAsJsonObject().getAsJsonArray("found").size());
+        assertEquals(2, AttackReport.collect(dir).get(0).cases(), "the summary counts the scored cases");
+        Counting both = blackBox(2, m);
+        assertEquals(rows.get(0), job(m).run(targets, List.of(both)).get(0));
+        assertEquals(0, both.runs.get(), "nothing was lost, nothing is searched again");
 
         // Another budget in the same folder is refused, with the file named.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> job(m).run(targets, List.of(blackBox(3, m))));

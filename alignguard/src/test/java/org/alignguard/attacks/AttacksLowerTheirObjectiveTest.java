@@ -59,11 +59,22 @@ class AttacksLowerTheirObjectiveTest {
         float[] table = m.textEncoder.token_embedding.weight.data().contiguous().toArray(), start = new float[dim];
         int[] allowed = new SynonymFilter(WORLD).allowedTokens(m.tokenizer);
         for (int id : allowed) for (int j = 0; j < dim; j++) start[j] += table[id * dim + j] / allowed.length;
-        double before = TextualInversion.lossOn(m, t.forConcept(c), w, start, 77), after = TextualInversion.lossOn(m, t.forConcept(c), w, learned, 77);
+        double before = lossOn(m, t.forConcept(c), w, start, 77), after = lossOn(m, t.forConcept(c), w, learned, 77);
         assertTrue(after < before, "learned " + after + " vs start " + before);
         // A second case of the same concept reuses the word: one embedding per concept.
         Found again = ti.run(m, AttackCase.of(WORLD, c.concept(), 1), t, ProgressListener.NONE);
         assertEquals(java.util.Arrays.toString(learned), java.util.Arrays.toString(again.pseudoWords().get(w)));
+    }
+
+    /** Textual inversion's objective for a word with {@code embedding}, on 4 fresh draws of every image. */
+    static double lossOn(TextToImageModel model, TargetImages.Set set, String word, float[] embedding, long seed) {
+        try (var scope = org.alignguard.autograd.Grad.noGrad()) {
+            DenoisingObjective.Draw d = DenoisingObjective.draw(model, set.images(), new Rng(seed), 4);
+            List<String> prompts = new ArrayList<>();
+            for (int r = 0; r < 4; r++) prompts.addAll(set.fitWith());
+            var v = org.alignguard.autograd.Variable.constant(Tensor.of(embedding, embedding.length));
+            return DenoisingObjective.loss(model, d, model.textEncoder.forwardEmbedded(model.tokenEmbeddings(prompts, java.util.Map.of(word, v)))).data().item();
+        }
     }
 
     @Test void blackBoxFindsPromptsCloserToItsTargetThanChance() {

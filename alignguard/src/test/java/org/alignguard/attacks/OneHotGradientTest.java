@@ -26,7 +26,7 @@ class OneHotGradientTest {
         String prompt = WhiteBoxAttack.prompt(m.tokenizer, z, c);
         float[][] analytic;
         try (var frozen = new FrozenWeights(m)) {
-            analytic = attack.oneHotGradient(m, d, prompt);
+            analytic = attack.oneHotGradient(m, d, prompt, WhiteBoxAttack.embeddingTable(m));
         }
         int dim = m.textEncoder.config.dim(), len = m.textEncoder.config.maxLen();
         float[] table = m.textEncoder.token_embedding.weight.data().contiguous().toArray();

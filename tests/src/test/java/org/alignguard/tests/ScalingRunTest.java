@@ -61,7 +61,7 @@ class ScalingRunTest {
         DpoConfig dpo = new DpoConfig(10f, 1e-2f, 0, 3, 2, 1f, 0f, 2, 5f, 1, 100, 0, 0.5f, 0.5f);
         ScalingConfig cfg = new ScalingConfig(dir.resolve("scaling"), model, clf, List.of(1, 3, 4), ScalingJob.METHODS, 2, dpo, 1,
                 new Esd.Settings(2, 1e-3f, 1f, 3f, 4, 1, 1), Uce.Settings.defaults(),
-                new Mace.Settings(1, 2, 2, 2, 1e-3, 0.1, 0.1, 4, 2, 3f, 1), SldConfig.MEDIUM, fast, fast, 4, 4, 1, false);
+                new Mace.Settings(1, 2, 2, 2, 1e-3, 0.1, 0.1, 4, 2, 3f, 1), SldConfig.MEDIUM, fast, fast, 4, 4, 1, false, EvalSplit.TEST);
         Map<Integer, Map<String, Scoreboard.Entry>> r = new ScalingJob(cfg, ProgressListener.NONE).run(Map.of("command", "test"));
 
         assertEquals(List.of(1, 3, 4), List.copyOf(r.keySet()));
@@ -93,7 +93,7 @@ class ScalingRunTest {
         assertEquals(made, Files.getLastModifiedTime(cfg.out().resolve("N-03/esd-u.safetensors")).toMillis(), "a second call redoes nothing");
 
         // A later call with other N and methods adds to the folder; the result (and so the report) is the whole experiment.
-        ScalingConfig one = new ScalingConfig(cfg.out(), model, clf, List.of(2), List.of("uce"), 2, dpo, 1, cfg.esd(), cfg.uce(), cfg.mace(), cfg.sld(), fast, fast, 4, 4, 1, false);
+        ScalingConfig one = new ScalingConfig(cfg.out(), model, clf, List.of(2), List.of("uce"), 2, dpo, 1, cfg.esd(), cfg.uce(), cfg.mace(), cfg.sld(), fast, fast, 4, 4, 1, false, EvalSplit.TEST);
         var all = new ScalingJob(one, ProgressListener.NONE).run(Map.of("command", "test"));
         assertEquals(List.of(1, 2, 3, 4), List.copyOf(all.keySet()));
         assertEquals(List.of("base", "uce"), List.copyOf(all.get(2).keySet()));

@@ -121,10 +121,7 @@ public final class TextToImageModel {
      */
     public Variable tokenEmbeddings(List<String> prompts, Map<String, Variable> pseudo) {
         int n = prompts.size(), len = textEncoder.config.maxLen(), dim = textEncoder.config.dim();
-        float[] base = textEncoder.token_embedding.weight.data().contiguous().toArray();
-        int[] ids = tokenize(prompts);
-        float[] rows = new float[n * len * dim];
-        for (int p = 0; p < ids.length; p++) System.arraycopy(base, ids[p] * dim, rows, p * dim, dim);
+        float[] rows = textEncoder.token_embedding.weight.data().indexSelect(tokenize(prompts), n * len).toArray();   // the table's rows, as the encoder looks them up
         Map<String, float[]> masks = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             List<String> words = org.alignguard.diffusion.world.Words.split(prompts.get(i));
