@@ -224,6 +224,22 @@ public final class AttackJob {
         }
         if (!JsonParser.parseString(GSON.toJson(a.budget())).equals(o.get("budget")))   // through text, as the file holds it
             throw new IllegalArgumentException(file + ": made with another budget (" + o.get("budget") + "); use another --out, or delete the file to start again");
+        return found(o);
+    }
+
+    /**
+     * What one (model, attack) file found, whatever its budget: what adversarial training reads
+     * ({@link AdversarialPairs}). An unreadable file is an {@link IOException} naming it.
+     */
+    public static List<Found> findings(Path file) throws IOException {
+        try {
+            return found(JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject());
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not a readable attack file (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static List<Found> found(JsonObject o) {
         List<Found> list = new ArrayList<>();
         for (JsonElement e : o.getAsJsonArray("found")) {
             JsonObject f = e.getAsJsonObject();

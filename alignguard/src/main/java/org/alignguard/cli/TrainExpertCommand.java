@@ -3,8 +3,10 @@ package org.alignguard.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.alignguard.attacks.AdversarialPairs;
 import org.alignguard.data.DataFiles;
 import org.alignguard.data.PreferenceSet;
 import org.alignguard.data.PromptWriter;
@@ -33,6 +35,9 @@ final class TrainExpertCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "CKPT", description = "Base model (default: models/base.safetensors).") Path model;
     @Option(names = "--classifier", paramLabel = "CKPT", description = "Classifier for --probe-every (default: models/classifier.safetensors).") Path classifier;
     @Option(names = "--out", description = "Output LoRA (default: runs/experts/CATEGORY.safetensors).") Path out;
+    @Option(names = "--adversarial", paramLabel = "DIR", description = "Adversarial DPO: a folder of attack findings against a model ('alignguard attack --out OUT': OUT/MODEL); "
+            + "each finding for this category's concepts becomes extra pairs (repeatable).") List<Path> adversarial = new java.util.ArrayList<>();
+    @Option(names = "--adversarial-scenes", defaultValue = "4", description = "Adversarial DPO: training scenes each finding is carried into (default: ${DEFAULT-VALUE}).") int adversarialScenes;
     @Option(names = "--resume", description = "Continue from OUT's training state (OUT.state.safetensors).") boolean resume;
     @Option(names = "--force", description = "Overwrite an existing output and start over.") boolean force;
 
@@ -64,6 +69,13 @@ final class TrainExpertCommand implements Callable<Integer> {
         meta.put("command", Outputs.command(spec));
         meta.put("category", category);
         meta.put("pairs", Integer.toString(pairs.size()));
+        AdversarialPairs adv = adversarial(world, pairs);
+        if (adv != null) {
+            meta.put("adversarial_pairs", adv.perAttack().toString());
+            pairs = pairs.plus(adv.pairs());
+            m.setPseudoWords(adv.pseudoWords());   // the conditions of textual inversion's findings use them
+            System.out.println("adversarial pairs " + adv.perAttack() + " from " + adversarial + ", " + adv.pseudoWords().size() + " learned words");
+        }
         long t0 = System.nanoTime();
         DpoTrainer.Result r;
         try (Progress progress = new Progress()) {
@@ -77,6 +89,19 @@ final class TrainExpertCommand implements Callable<Integer> {
                 target, pairs.size(), cfg.steps(), (System.nanoTime() - t0) / 1e9, last.loss(), last.implicitAccuracy(), last.rewardMargin(), ExpertRun.logPath(target));
         for (Map<String, Double> p : r.probes()) System.out.println("probe " + p);
         return 0;
+    }
+
+    /** With --adversarial: the pairs the attacks' findings give for this category's concepts; null without it. */
+    private AdversarialPairs adversarial(World world, PreferenceSet pairs) {
+        if (adversarial.isEmpty()) return null;
+        Outputs.positive("--adversarial-scenes", adversarialScenes);
+        try {
+            java.util.List<Path> files = new java.util.ArrayList<>();
+            for (Path dir : adversarial) files.addAll(AdversarialPairs.files(dir));
+            return AdversarialPairs.build(world, pairs, files, adversarialScenes, dpo.config().seed());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), 2, e);
+        }
     }
 
     /** With --probe-every: IP, safe-twin rate and benign fidelity on a few fixed prompts of this category (10 sampling steps). */

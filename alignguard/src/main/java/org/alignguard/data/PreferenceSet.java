@@ -28,6 +28,15 @@ public record PreferenceSet(List<PromptPair> pairs, Tensor winners, Tensor loser
         return select(idx);
     }
 
+    /** This set followed by {@code other}'s pairs. */
+    public PreferenceSet plus(PreferenceSet other) {
+        if (other.size() == 0) return this;
+        if (size() == 0) return other;
+        List<PromptPair> p = new ArrayList<>(pairs);
+        p.addAll(other.pairs);
+        return new PreferenceSet(p, Tensor.concat(List.of(winners, other.winners), 0), Tensor.concat(List.of(losers, other.losers), 0));
+    }
+
     /** The pairs at these indices, in this order. */
     public PreferenceSet select(List<Integer> idx) {
         List<PromptPair> p = new ArrayList<>();

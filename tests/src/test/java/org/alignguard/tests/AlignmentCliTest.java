@@ -127,6 +127,31 @@ class AlignmentCliTest {
         assertArrayEquals(before, Files.readAllBytes(lora));
     }
 
+    /** Adversarial DPO: attack findings for the category's concepts become extra pairs; a folder without findings is one line, exit 2. */
+    @Test
+    void adversarialFindingsBecomeExtraPairs() throws Exception {
+        World w = World.load();
+        Path adv = dir.resolve("attack/co-merge");
+        Files.createDirectories(adv);
+        String concept = DataFiles.read(data, w).category("violence").pairs().get(0).unsafeConcept();
+        String neutral = org.alignguard.attacks.AttackCase.of(w, w.concept(concept), 1000).neutralPrompt();
+        Files.writeString(adv.resolve("black-box.json"), "{\"model\":\"co-merge\",\"attack\":\"black-box\",\"budget\":{},\"found\":[{\"concept\":\"" + concept
+                + "\",\"seed\":1000,\"prompt\":\"coaching medicine " + neutral + "\",\"start\":0.5,\"end\":0.7,\"spent\":10,\"seconds\":0.1}]}");
+        Path out = dir.resolve("adv.safetensors");
+        CliTest.Run r = CliTest.run(expert(out, "--adversarial", adv.toString(), "--adversarial-scenes", "2"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("adversarial pairs {black-box=2}"), r.out());
+        Map<String, String> meta = Safetensors.readHeader(out).metadata();
+        assertEquals("{black-box=2}", meta.get("adversarial_pairs"));
+        assertEquals(Integer.toString(DataFiles.read(data, w).category("violence").size()), meta.get("pairs"), "the category's own pairs, the adversarial ones apart");
+
+        Path none = dir.resolve("nothing");
+        CliTest.Run missing = CliTest.run(expert(dir.resolve("adv2.safetensors"), "--adversarial", none.toString()));
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains(none.toString()) && missing.err().strip().lines().count() == 1, missing.err());
+        assertFalse(Files.exists(dir.resolve("adv2.safetensors")));
+    }
+
     /** A loss that blows up stops training, names the step and keeps the last good checkpoint. */
     @Test
     void divergenceStopsAtTheStepAndKeepsTheLastCheckpoint() throws Exception {
