@@ -31,6 +31,30 @@ if [ -n "$want_tornado" ]; then
   TORNADO_OPTS="@$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False"
 fi
 
+# The heap fits the machine: ALIGNGUARD_HEAP (for example 1g or 1500m) sets it; by default a quarter
+# of the machine's memory, at least 1 GiB and at most 8 GiB. The young generation is 3/16 of it.
+to_mb() {   # 1g, 1500m, 1048576k -> MiB
+  case "$1" in
+    *[gG]) echo $(( ${1%[gG]} * 1024 )) ;;
+    *[mM]) echo "${1%[mM]}" ;;
+    *[kK]) echo $(( ${1%[kK]} / 1024 )) ;;
+    *) echo "" ;;
+  esac
+}
+if [ -n "${ALIGNGUARD_HEAP:-}" ]; then
+  heap_mb="$(to_mb "$ALIGNGUARD_HEAP")"
+  case "$heap_mb" in ''|*[!0-9]*) echo "alignguard: ALIGNGUARD_HEAP=$ALIGNGUARD_HEAP: give a size such as 2g or 1500m" >&2; exit 2 ;; esac
+  if [ "$heap_mb" -lt 64 ]; then echo "alignguard: ALIGNGUARD_HEAP=$ALIGNGUARD_HEAP is below 64m" >&2; exit 2; fi
+else
+  mem_kb="$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || true)"
+  [ -z "$mem_kb" ] && mem_kb="$(( $(sysctl -n hw.memsize 2>/dev/null || echo 8589934592) / 1024 ))"
+  heap_mb=$(( mem_kb / 1024 / 4 ))
+  [ "$heap_mb" -lt 1024 ] && heap_mb=1024
+  [ "$heap_mb" -gt 8192 ] && heap_mb=8192
+fi
+young_mb=$(( heap_mb * 3 / 16 ))
+start_mb=$(( heap_mb < 2048 ? heap_mb : 2048 ))
+
 # Rebuild when the jar is missing or any main source, resource or pom is newer than it.
 stale=""
 if [ ! -f "$JAR" ]; then
@@ -58,6 +82,6 @@ export ALIGNGUARD_HOME="$ROOT"
 # Parallel GC with a large young generation: training allocates many short-lived activation
 # arrays, and G1 spends a quarter of the step on them (docs/PERFORMANCE.md, "garbage collector").
 # ALIGNGUARD_GC_OPTS replaces these flags (for example with -XX:+UseG1GC to compare).
-GC_OPTS="${ALIGNGUARD_GC_OPTS:--XX:+UseParallelGC -Xms2g -Xmx8g -Xmn1500m}"
+GC_OPTS="${ALIGNGUARD_GC_OPTS:--XX:+UseParallelGC -Xms${start_mb}m -Xmx${heap_mb}m -Xmn${young_mb}m}"
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   $GC_OPTS $TORNADO_OPTS ${ALIGNGUARD_JAVA_OPTS:-} -jar "$JAR" "$@"

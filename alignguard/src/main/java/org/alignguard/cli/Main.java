@@ -37,7 +37,7 @@ public final class Main {
             boolean verbose = false;   // --verbose may come before or after the subcommand
             for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) verbose |= p.hasMatchedOption("--verbose");
             if (verbose) ex.printStackTrace(cmd.getErr());
-            else cmd.getErr().println("alignguard " + cmd.getCommandName() + ": " + oneLine(ex));
+            else cmd.getErr().println("alignguard " + cmd.getCommandName() + ": " + (outOfMemory(ex) ? OUT_OF_MEMORY : oneLine(ex)));
             return exitCode(ex);
         });
         cl.setExecutionStrategy(parsed -> {
@@ -46,8 +46,17 @@ public final class Main {
             cl.getErr().println("alignguard: " + err);
             return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            cl.getErr().println("alignguard: " + OUT_OF_MEMORY);
+            return 1;
+        }
     }
+
+    /** What a full heap says: which setting to raise, and how. */
+    static final String OUT_OF_MEMORY = "out of memory: the Java heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+            + " MiB) is too small for this job; raise it with ALIGNGUARD_HEAP (for example ALIGNGUARD_HEAP=4g ./alignguard.sh ...), or -Xmx when you run java yourself";
 
     /**
      * A user error's own code; 2 for a refused weights file wherever it was read (a corrupt or
@@ -58,6 +67,11 @@ public final class Main {
         for (Throwable c = ex; c != null; c = c.getCause())
             if (c instanceof SafetensorsException) return 2;
         return 1;
+    }
+
+    static boolean outOfMemory(Throwable ex) {
+        for (Throwable c = ex; c != null; c = c.getCause()) if (c instanceof OutOfMemoryError) return true;
+        return false;
     }
 
     static String oneLine(Throwable ex) {
