@@ -47,25 +47,16 @@ public final class PlaygroundServer implements AutoCloseable {
     }
 
     /**
-     * Loads a copy of the model per worker, starts measuring Co-Merge's activations in the background
-     * (a Co-Merge request waits for them: a few seconds after start), warms every worker up with one
-     * small drawing, and starts listening. A port in use is an IOException saying so.
+     * Loads a copy of the model per worker, warms every worker up with one small drawing, starts
+     * listening, and starts measuring Co-Merge's activations in the background (a request for a
+     * Co-Merge of the page's experts waits for them, a few seconds after start). A port in use is an
+     * IOException saying so.
      */
     public static PlaygroundServer start(Shelf shelf, Options o) throws IOException {
         CompletableFuture<List<CoMerge.Activation>> activations = new CompletableFuture<>();
         MergeCache merges = new MergeCache(shelf.experts, activations::join);
         List<Drawer> drawers = new ArrayList<>();
         for (int i = 0; i < o.workers(); i++) drawers.add(new Drawer(shelf, merges));
-        Thread probe = new Thread(() -> {
-            try {
-                var model = org.alignguard.diffusion.pipeline.TextToImageModel.load(shelf.baseModel).model();
-                activations.complete(CoMergeProbe.activations(model, shelf.experts));
-            } catch (Throwable e) {
-                activations.completeExceptionally(e);
-            }
-        }, "playground-co-merge-probe");
-        probe.setDaemon(true);
-        probe.start();
         DrawRequest warmUp = new DrawRequest(null, 0, "a red circle in the centre on a navy background", 0, 2, 3f, "base", Mix.of("sum", 0, Map.of()));
         for (Drawer d : drawers) d.draw(warmUp, new Ticket(null, 0));
         DrawQueue queue = new DrawQueue(drawers, o.queue());
@@ -92,9 +83,7 @@ public final class PlaygroundServer implements AutoCloseable {
                 System.err.println("playground: " + e);
                 error(ctx, 500, "internal error: " + oneLine(e));
             });
-            cfg.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) error(ctx, 404, "no such page: " + ctx.path());
-            });
+            cfg.routes.error(404, ctx -> error(ctx, 404, "no such page: " + ctx.path()));
         });
         try {
             app.start();
@@ -102,6 +91,16 @@ public final class PlaygroundServer implements AutoCloseable {
             queue.close();
             throw new IOException("cannot listen on " + o.host() + ":" + o.port() + " (" + oneLine(e.getCause() != null ? e.getCause() : e) + "); is another server using that port? pass --port", e);
         }
+        Thread probe = new Thread(() -> {
+            try {
+                var model = org.alignguard.diffusion.pipeline.TextToImageModel.load(shelf.baseModel).model();
+                activations.complete(CoMergeProbe.activations(model, shelf.experts));
+            } catch (Throwable e) {
+                activations.completeExceptionally(e);
+            }
+        }, "playground-co-merge-probe");
+        probe.setDaemon(true);
+        probe.start();
         return new PlaygroundServer(app, queue);
     }
 
