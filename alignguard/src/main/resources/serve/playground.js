@@ -35,7 +35,7 @@ async function start() {
   }
   buildExperts();
   const others = Object.keys(setup.models).filter((m) => m !== "base" && m !== "mix");
-  const firstBaseline = others.find((m) => setup.models[m].startsWith("Baseline")) || others[1] || "base";
+  const firstBaseline = others.includes("esd-u") ? "esd-u" : (others.find((m) => setup.models[m].startsWith("Baseline")) || others[1] || "base");
   addPanel("base", false);
   addPanel("mix", false);
   addPanel(others.includes("co-merge") ? "co-merge" : (others[0] || "base"), true);

@@ -29,7 +29,7 @@ import org.alignguard.tensor.Tensor;
  */
 final class Drawer {
     /** Screen pixels per image pixel in the denoising strip. */
-    static final int STRIP_SCALE = 4;
+    static final int STRIP_SCALE = 3;
 
     private final Shelf shelf;
     private final MergeCache merges;
@@ -67,6 +67,10 @@ final class Drawer {
             // A refused prompt is drawn as the empty prompt and blacked out, as `generate` and `evaluate` do.
             Tensor image = new Generator(model).generate(List.of(refused ? "" : r.prompt()), settings, r.seed(), sampling.guidance(), listener);
             image = ImageScorer.blackOut(image, new boolean[] {refused});
+            if (refused) {   // what was drawn is the empty prompt's picture, not the prompt's: show no strip
+                strip.clear();
+                timesteps.clear();
+            }
             int[] seen = refused ? ImageResult.nothingSeen() : ClassifierTrainer.Classify.predict(classifier, image)[0];
             return new Drawing(r.model(), sampling.description(), Pictures.rgb(image.contiguous().toArray(), size, Pictures.SCALE), seen(seen), refused,
                     strip, timesteps.stream().mapToInt(Integer::intValue).toArray(), refused ? List.of() : tokenMaps(r.prompt(), maps),

@@ -64,6 +64,7 @@ record PageSetup(List<String> vocabulary, List<Example> examples, List<ExpertInf
         if (model.equals("all-single")) return "All-single (one LoRA on all data)";
         if (model.startsWith("expert:")) return "Expert: " + model.substring(7);
         var b = shelf.baselines.get(model);
-        return "Baseline: " + (b == null ? model : b.method());
+        String method = b == null ? model : b.method();
+        return "Baseline: " + Map.of("esd-u", "ESD-u", "uce", "UCE", "mace", "MACE", "sld", "SLD").getOrDefault(method, method.replace('-', ' '));
     }
 }
