@@ -237,4 +237,9 @@ function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c]));
 }
 
+// Leaving the page: the server drops whatever it still has queued or running for it.
+window.addEventListener("pagehide", () => {
+  navigator.sendBeacon("/api/cancel", JSON.stringify({ client: client, round: round }));
+});
+
 start().catch((err) => showMessage("the page could not start: " + err.message));

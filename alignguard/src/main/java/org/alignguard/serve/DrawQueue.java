@@ -30,6 +30,9 @@ final class DrawQueue implements AutoCloseable {
         }
     }
 
+    /** Pages remembered for their latest round (a classroom reloads often; this bounds the memory). */
+    static final int MAX_CLIENTS = 10_000;
+
     private final BlockingQueue<Drawer> idle;
     private final ThreadPoolExecutor pool;
     private final Map<Ticket, Runnable> live = new ConcurrentHashMap<>();
@@ -53,6 +56,7 @@ final class DrawQueue implements AutoCloseable {
     Job submit(DrawRequest r) {
         Ticket ticket = new Ticket(r.client(), r.round());
         if (r.client() != null) {
+            if (latestRound.size() > MAX_CLIENTS) latestRound.clear();   // pages long gone; forgetting them only stops their cancelling
             long latest = latestRound.merge(r.client(), r.round(), Math::max);
             if (latest > r.round()) throw new Ticket.Cancelled();   // already replaced by a newer round
             cancel(r.client(), r.round() - 1);

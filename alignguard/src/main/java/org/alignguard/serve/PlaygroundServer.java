@@ -84,6 +84,7 @@ public final class PlaygroundServer implements AutoCloseable {
                 error(ctx, 500, "internal error: " + oneLine(e));
             });
             cfg.routes.error(404, ctx -> error(ctx, 404, "no such page: " + ctx.path()));
+            cfg.routes.error(413, ctx -> error(ctx, 413, "the request is larger than " + MAX_BODY / 1024 + " kB; a prompt is at most " + DrawRequest.MAX_PROMPT + " characters"));
         });
         try {
             app.start();
