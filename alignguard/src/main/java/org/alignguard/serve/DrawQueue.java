@@ -65,7 +65,10 @@ final class DrawQueue implements AutoCloseable {
         Runnable job = () -> run(r, ticket, f);
         live.put(ticket, job);
         ticket.onCancel(() -> {
-            if (pool.remove(job)) f.completeExceptionally(new Ticket.Cancelled());   // still queued: it never runs
+            if (pool.remove(job)) {   // still queued: it never runs
+                live.remove(ticket);
+                f.completeExceptionally(new Ticket.Cancelled());
+            }
         });
         try {
             pool.execute(job);
@@ -93,9 +96,6 @@ final class DrawQueue implements AutoCloseable {
         for (Ticket t : live.keySet())
             if (client.equals(t.client) && t.round <= upTo) t.cancel();
     }
-
-    /** Drawings waiting for a worker. */
-    int waiting() { return pool.getQueue().size(); }
 
     @Override public void close() {
         live.keySet().forEach(Ticket::cancel);

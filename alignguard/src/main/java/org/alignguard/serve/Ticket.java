@@ -32,8 +32,6 @@ final class Ticket {
 
     void onCancel(Runnable action) { onCancel = action; }
 
-    boolean isCancelled() { return cancelled; }
-
     /** Stops the drawing if it was cancelled. */
     void check() {
         if (cancelled) throw new Cancelled();
