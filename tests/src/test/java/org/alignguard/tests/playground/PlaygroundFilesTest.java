@@ -47,6 +47,7 @@ class PlaygroundFilesTest {
         Process server = pb.start();
         try {
             String url = awaitUrl(server);
+            assertTrue(url.startsWith("http://127.0.0.1:"), "it listens on the loopback address unless --host says otherwise: " + url);
             HttpClient http = HttpClient.newHttpClient();
             for (String path : List.of("", "playground.js", "playground.css", "api/setup"))
                 assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(url + path)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode(), path);
