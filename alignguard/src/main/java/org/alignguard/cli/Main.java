@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "alignguard", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "AlignGuard in pure Java: safety alignment of a text-to-image diffusion model with Diffusion-DPO experts.",
-        subcommands = {RunCommand.class, DataCommand.class, TrainExpertCommand.class, MergeCommand.class, BaselineCommand.class, ScalingCommand.class, AttackCommand.class, PretrainCommand.class, GenerateCommand.class, EvaluateCommand.class, WorldCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DataCommand.class, TrainExpertCommand.class, MergeCommand.class, BaselineCommand.class, ScalingCommand.class, AttackCommand.class, ServeCommand.class, PretrainCommand.class, GenerateCommand.class, EvaluateCommand.class, WorldCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;

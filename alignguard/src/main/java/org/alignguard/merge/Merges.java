@@ -96,7 +96,8 @@ public final class Merges {
         return all[idx];
     }
 
-    static Map<String, Tensor> scaled(Map<String, Tensor> d, float s) {
+    /** Every update times s (an expert at scale s, as {@code --lora-scale} applies it). */
+    public static Map<String, Tensor> scaled(Map<String, Tensor> d, float s) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         d.forEach((k, v) -> out.put(k, v.mul(s).contiguous()));
         return out;

@@ -43,6 +43,17 @@ public final class Generator {
         }
     }
 
+    /**
+     * Sees each step of a sampling run: the step's index (0 is the noisiest), its timestep t, the
+     * sample x_t before the step and the guided ε̃ the scheduler steps with. From them x̂₀ follows
+     * ({@link Scheduler#predictX0}), which is how the playground draws the denoising strip. It may
+     * throw to stop the run (a request nobody waits for any more).
+     */
+    @FunctionalInterface
+    public interface StepListener {
+        void onStep(int index, int t, Tensor sample, Tensor epsilon);
+    }
+
     private final TextToImageModel model;
 
     public Generator(TextToImageModel model) {
@@ -66,6 +77,11 @@ public final class Generator {
      * so every rule starts from the same x_T.
      */
     public Tensor generate(List<String> prompts, Settings settings, long seed, Guidance guidance) {
+        return generate(prompts, settings, seed, guidance, null);
+    }
+
+    /** As {@link #generate(List, Settings, long, Guidance)}, telling {@code listener} (if not null) about every step. */
+    public Tensor generate(List<String> prompts, Settings settings, long seed, Guidance guidance, StepListener listener) {
         model.unet.eval();
         model.textEncoder.eval();
         Rng rng = new Rng(seed);
@@ -95,6 +111,7 @@ public final class Generator {
                     for (int k = 0; k < extras.size(); k++) extra.add(eps.slice(0, (2 + k) * n, (3 + k) * n));
                     eps = rule.combine(eps.slice(0, 0, n), eps.slice(0, n, 2 * n), extra, i, settings.guidance());
                 }
+                if (listener != null) listener.onStep(i, t, x, eps);
                 x = sched.step(eps, t, x, rng);
             }
             return x.clamp(-1f, 1f);
