@@ -19,7 +19,7 @@ class PlaygroundShelfTest {
     @Test
     void theShippedFolderOffersEveryModel() throws IOException {
         Shelf s = Shelf.load(Playground.MODELS);
-        assertEquals(List.of("base", "mix", "co-merge", "expert:harassment", "expert:hate", "expert:illegal-activity", "expert:self-harm",
+        assertEquals(List.of("base", "mix", "co-merge", "all-single", "expert:harassment", "expert:hate", "expert:illegal-activity", "expert:self-harm",
                 "expert:sexual", "expert:shocking", "expert:violence", "blocklist", "esd-u", "mace", "negative-prompt", "sld", "uce"), s.modelNames());
     }
 
