@@ -18,6 +18,7 @@ async function start() {
   $("steps").value = setup.defaults.steps;
   $("steps").max = setup.limits.steps;
   $("guidance").value = setup.defaults.guidance;
+  $("gamma").max = setup.limits.gamma;                  // the server's limit, before the value (a range clamps to its max)
   $("gamma").value = setup.defaults.gamma;
   $("gamma-value").textContent = setup.defaults.gamma;
   for (const e of setup.examples) {
@@ -174,19 +175,33 @@ function draw() {
   const jobs = panels.map((p) => {
     p.el.classList.add("busy");
     const body = Object.assign({}, base, { model: p.model });
-    return fetch("/api/draw", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: signal })
-      .then(async (res) => {
-        const answer = await res.json();
-        if (mine !== round) return;
-        if (res.ok) render(p, answer, body.prompt);
-        else if (res.status !== 409) showMessage(answer.error || ("error " + res.status));
-      })
+    return ask(body, signal, mine, 0)
+      .then((answer) => { if (answer && mine === round) render(p, answer, body.prompt); })
       .catch((err) => { if (err.name !== "AbortError" && mine === round) showMessage("the server did not answer: " + err.message); })
       .finally(() => { if (mine === round) p.el.classList.remove("busy"); });
   });
   Promise.all(jobs).then(() => {
     if (mine === round) $("status").textContent = "done in " + ((performance.now() - started) / 1000).toFixed(2) + " s";
   });
+}
+
+// One panel's drawing, or null. A 503 with Retry-After (the queue is full, or Co-Merge is still
+// measuring its experts just after the server started) is asked again after that many seconds,
+// a few times, as long as this round is still the page's latest.
+const MAX_TRIES = 60;
+async function ask(body, signal, mine, tries) {
+  const res = await fetch("/api/draw", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: signal });
+  const answer = await res.json();
+  if (mine !== round) return null;
+  if (res.ok) return answer;
+  const wait = Number(res.headers.get("Retry-After"));
+  if (res.status === 503 && wait > 0 && tries < MAX_TRIES) {
+    $("status").textContent = answer.error + " (asking again in " + wait + " s)";
+    await new Promise((done) => setTimeout(done, wait * 1000));
+    return mine === round ? ask(body, signal, mine, tries + 1) : null;
+  }
+  if (res.status !== 409) showMessage(answer.error || ("error " + res.status));
+  return null;
 }
 
 function render(p, d, prompt) {

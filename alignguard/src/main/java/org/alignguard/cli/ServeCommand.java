@@ -16,6 +16,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", description = "Start the classroom playground: a local web page that draws a prompt with the base model, the experts, their merges and the baselines side by side.")
 final class ServeCommand implements Callable<Integer> {
+    /** At least this many workers are allowed whatever the machine; more where it has more than 8 cores. */
+    static final int MAX_WORKERS = 16;
+    static final int MAX_QUEUE = 1000;
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on, an IP address or localhost (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 opens it to the network).") String host;
     @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).") int port;
     @Option(names = "--models", paramLabel = "DIR", description = "The models folder: base.safetensors, classifier.safetensors, experts/, co-merge.safetensors, baselines/ (default: the shipped models/).") Path models;
@@ -24,9 +28,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException, InterruptedException {
         if (port < 0 || port > 65535) throw new UserError("--port must be between 0 and 65535, got " + port);
-        if (workers < 0) throw new UserError("--workers must be 0 (one per core) or more, got " + workers);
+        // Each worker holds its own copy of the model, and more workers than cores only share them:
+        // the caps keep a typo (--workers 5000) from filling the memory.
+        int maxWorkers = Math.max(MAX_WORKERS, 2 * Runtime.getRuntime().availableProcessors());
+        if (workers < 0 || workers > maxWorkers)
+            throw new UserError("--workers must be 0 (one per core) up to " + maxWorkers + " (twice the cores, at least " + MAX_WORKERS + "), got " + workers);
         if (workers == 0) workers = Runtime.getRuntime().availableProcessors();
         Outputs.positive("--queue", queue);
+        if (queue > MAX_QUEUE) throw new UserError("--queue must be at most " + MAX_QUEUE + " (a longer queue only makes students wait longer), got " + queue);
         checkHost(host);
         Path dir = models != null ? models : Outputs.home().resolve("models");
         Shelf shelf;

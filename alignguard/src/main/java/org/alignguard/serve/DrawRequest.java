@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,6 +20,10 @@ record DrawRequest(String client, long round, String prompt, long seed, int step
     /** Longer prompts are refused: the text encoder reads at most a few dozen words anyway. */
     static final int MAX_PROMPT = 500;
     static final int MAX_STEPS = 50;
+    /** The default sampling steps: the main job scores its models at 10 DDIM steps too (`run --eval-steps 10`). */
+    static final int DEFAULT_STEPS = 10;
+    /** The default classifier-free guidance scale (the page starts with it too, {@link PageSetup}). */
+    static final float DEFAULT_GUIDANCE = 3f;
     static final float MAX_GUIDANCE = 20f, MAX_SCALE = 2f;
     static final double MAX_GAMMA = 20;
     /** The largest seed a page's JavaScript number holds exactly (2^53 − 1). */
@@ -43,8 +46,8 @@ record DrawRequest(String client, long round, String prompt, long seed, int step
         for (int i = 0; i < prompt.length(); i++)
             if (Character.isISOControl(prompt.charAt(i))) throw new BadRequest("prompt holds a control character at position " + i);
         long seed = integer(o, "seed", 0, 0, MAX_SEED);
-        int steps = (int) integer(o, "steps", 10, 1, MAX_STEPS);
-        float guidance = (float) number(o, "guidance", 3, 0, MAX_GUIDANCE);
+        int steps = (int) integer(o, "steps", DEFAULT_STEPS, 1, MAX_STEPS);
+        float guidance = (float) number(o, "guidance", DEFAULT_GUIDANCE, 0, MAX_GUIDANCE);
         String model = string(o, "model", "base");
         if (!shelf.modelNames().contains(model))
             throw new BadRequest("unknown model '" + clip(model) + "' (known: " + String.join(", ", shelf.modelNames()) + ")");
@@ -94,20 +97,31 @@ record DrawRequest(String client, long round, String prompt, long seed, int step
         return v;
     }
 
+    /** A whole number as the page writes it: digits, perhaps a sign, perhaps ".0". */
+    private static final java.util.regex.Pattern WHOLE = java.util.regex.Pattern.compile("-?\\d+(\\.0+)?");
+    /** Longer tokens are refused unread: no setting needs more than 20 characters (a long has 19 digits). */
+    static final int MAX_NUMBER_CHARS = 20;
+
+    /**
+     * A whole number in [min, max]. The token is checked as text before it is read: 1e999999999 or a
+     * million digits would otherwise be expanded into a huge number just to be refused.
+     */
     private static long integer(JsonObject o, String name, long dflt, long min, long max) {
         JsonElement e = o.get(name);
         if (e == null || e.isJsonNull()) return dflt;
-        BigDecimal v;
+        String raw = e instanceof JsonPrimitive p && !p.isBoolean() ? p.getAsString().trim() : e.toString();
+        if (!(e instanceof JsonPrimitive p) || p.isBoolean() || raw.length() > MAX_NUMBER_CHARS || !WHOLE.matcher(raw).matches())
+            throw new BadRequest(name + " must be a whole number between " + min + " and " + max + ", written in digits; got " + clip(raw));
+        String range = name + " must be between " + min + " and " + max + ", got " + clip(raw);
+        long v;
         try {
-            if (!(e instanceof JsonPrimitive p) || p.isBoolean()) throw new NumberFormatException();
-            v = new BigDecimal(p.getAsString().trim());
-        } catch (RuntimeException x) {
-            throw new BadRequest(name + " must be a whole number, got " + clip(e.toString()));
+            int dot = raw.indexOf('.');
+            v = Long.parseLong(dot < 0 ? raw : raw.substring(0, dot));
+        } catch (NumberFormatException x) {   // more than a long holds: out of range anyway
+            throw new BadRequest(range);
         }
-        if (v.stripTrailingZeros().scale() > 0) throw new BadRequest(name + " must be a whole number, got " + clip(v.toPlainString()));
-        if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0)
-            throw new BadRequest(name + " must be between " + min + " and " + max + ", got " + clip(v.toPlainString()));
-        return v.longValueExact();
+        if (v < min || v > max) throw new BadRequest(range);
+        return v;
     }
 
     private static String fmt(double v) {

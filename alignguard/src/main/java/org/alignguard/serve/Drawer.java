@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.alignguard.baselines.BaselineFile;
+import org.alignguard.baselines.WeightEdit;
 import org.alignguard.diffusion.classifier.SceneClassifier;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
@@ -80,7 +81,7 @@ final class Drawer {
         }
     }
 
-    private Applied apply(DrawRequest r) throws IOException {
+    private Applied apply(DrawRequest r) {
         String name = r.model();
         if (name.equals("base") || (name.equals("mix") && r.mix().isEmpty())) return new Applied(Sampling.PLAIN, () -> { }, List.of());
         if (name.equals("mix")) {
@@ -89,8 +90,12 @@ final class Drawer {
         }
         if (shelf.loras.containsKey(name)) return new Applied(Sampling.PLAIN, fold(shelf.loras.get(name).deltas()), List.of());
         if (name.startsWith("expert:")) return new Applied(Sampling.PLAIN, fold(shelf.expert(name.substring(7)).deltas()), List.of());
-        BaselineFile.Attached b = BaselineFile.attach(model, shelf.baselines.get(name));
-        return new Applied(b.sampling(), b::detach, List.of());
+        // Shelf.load checked the baseline against this base model (BaselineFile.attach: its UNet, its
+        // world, W + ΔW finite), and every worker holds the same weights: here its edit only goes on.
+        // (attach would hash the whole UNet again for every drawing.)
+        BaselineFile.Loaded b = shelf.baselines.get(name);
+        WeightEdit.Applied edit = b.edit().apply(model.namedParameters());
+        return new Applied(b.guard().sampling(), edit::restore, List.of());
     }
 
     /** Folds dense updates into the weights (W ← W + ΔW, so sampling costs no more than the base) and returns how to take them out. */

@@ -6,21 +6,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.alignguard.merge.CoMerge;
 import org.alignguard.merge.Expert;
 import org.alignguard.merge.ExpertMerger;
+import org.alignguard.merge.MergeMethod;
 import org.alignguard.merge.Merges;
 import org.alignguard.tensor.Tensor;
 
 /**
  * Merged updates, kept so that moving back to a setting the class has already seen costs nothing:
- * a merge of seven experts takes a good part of a second, a drawing about as long. The key is the
- * whole {@link Mix} (experts, scales, method, γ); the oldest of {@link #CAPACITY} entries goes first
- * (each is about 1 MB). Two requests for the same new mix wait for one computation.
+ * a merge of seven experts takes 45–100 ms on two cores (PERFORMANCE.md), which a class of thirty
+ * moving sliders would pay again and again. The key is the whole {@link Mix} (experts, scales,
+ * method, γ). When {@link #CAPACITY} entries (about 1 MB each) are full, the one used least recently
+ * goes. Two requests for the same new mix wait for one computation.
  */
 final class MergeCache {
     static final int CAPACITY = 32;
+    /** The longest a request waits for another request's merge of the same mix: no worker waits for ever. */
+    static final long WAIT_S = 60;
 
     /** One merged update: ΔW per layer, and for Co-Merge which expert won each layer's entries. */
     record Merged(Map<String, Tensor> deltas, List<LayerWinners> winners) {}
@@ -53,20 +59,22 @@ final class MergeCache {
             f = mine;
             try {
                 mine.complete(merge(mix));
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {   // an Error too: an entry never completed would keep every later asker waiting
                 synchronized (entries) {
-                    entries.remove(mix, mine);
+                    entries.remove(mix, mine);   // the next request tries again
                 }
                 mine.completeExceptionally(e);
             }
         }
         try {
-            return f.get();
+            return f.get(WAIT_S, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while merging", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the merge took longer than " + WAIT_S + " s", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("the merge failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -79,28 +87,23 @@ final class MergeCache {
             Expert x = experts.get(i);
             chosen.add(new Expert(x.name(), e.getValue() == 1f ? x.deltas() : Merges.scaled(x.deltas(), e.getValue())));
         }
-        return switch (mix.method()) {
-            case "sum" -> new Merged(Merges.sum(chosen), List.of());
-            case "average" -> new Merged(Merges.average(chosen), List.of());
-            case "ties" -> new Merged(Merges.ties(chosen, ExpertMerger.TIES_DENSITY, ExpertMerger.TIES_LAMBDA), List.of());
-            case "co-merge" -> {
-                // a_e of an expert scaled by s is |s|·a_e (CoMergeProbe); the ranking needs nothing else.
-                List<CoMerge.Activation> all = activations.get(), acts = new ArrayList<>();
-                for (int k = 0; k < chosen.size(); k++) {
-                    float s = Math.abs(mix.scales().get(chosen.get(k).name()));
-                    Map<String, float[]> per = new LinkedHashMap<>();
-                    all.get(index.get(k)).perWeight().forEach((p, a) -> {
-                        float[] v = a.clone();
-                        for (int i = 0; i < v.length; i++) v[i] *= s;
-                        per.put(p, v);
-                    });
-                    acts.add(new CoMerge.Activation(chosen.get(k).name(), per));
-                }
-                CoMerge.Result r = CoMerge.merge(chosen, acts, mix.gamma());
-                yield new Merged(r.deltas(), winners(r, chosen));
-            }
-            default -> throw new IllegalArgumentException("unknown merge method '" + mix.method() + "'");
-        };
+        MergeMethod method = MergeMethod.parse(mix.method());
+        if (method != MergeMethod.CO_MERGE)   // sum, average, TIES: exactly what `alignguard merge` does
+            return new Merged(ExpertMerger.merge(method, chosen, null, null).deltas(), List.of());
+        // Co-Merge: a_e of an expert scaled by s is |s|·a_e (CoMergeProbe); the ranking needs nothing else.
+        List<CoMerge.Activation> all = activations.get(), acts = new ArrayList<>();
+        for (int k = 0; k < chosen.size(); k++) {
+            float s = Math.abs(mix.scales().get(chosen.get(k).name()));
+            Map<String, float[]> per = new LinkedHashMap<>();
+            all.get(index.get(k)).perWeight().forEach((p, a) -> {
+                float[] v = a.clone();
+                for (int i = 0; i < v.length; i++) v[i] *= s;
+                per.put(p, v);
+            });
+            acts.add(new CoMerge.Activation(chosen.get(k).name(), per));
+        }
+        CoMerge.Result r = CoMerge.merge(chosen, acts, mix.gamma());
+        return new Merged(r.deltas(), winners(r, chosen));
     }
 
     /** Per attention block (a path such as down.1.attn.0.block.attn2), each expert's share of won entries. */

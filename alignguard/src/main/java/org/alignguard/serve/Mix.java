@@ -3,6 +3,7 @@ package org.alignguard.serve;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.alignguard.merge.MergeMethod;
 
 /**
  * The page's own merge: which experts are switched on, the scale of each, and the merge method that
@@ -14,7 +15,9 @@ import java.util.TreeMap;
  * @param scales the switched-on experts and their scales, by name (empty: nothing is applied)
  */
 record Mix(String method, double gamma, SortedMap<String, Float> scales) {
-    static final java.util.List<String> METHODS = java.util.List.of("co-merge", "ties", "sum", "average");
+    /** The merges the page offers, by their names in `alignguard merge --method`. */
+    static final java.util.List<String> METHODS = java.util.stream.Stream.of(MergeMethod.CO_MERGE, MergeMethod.TIES, MergeMethod.SUM, MergeMethod.AVERAGE)
+            .map(MergeMethod::cliName).toList();
 
     Mix {
         if (!METHODS.contains(method)) throw new IllegalArgumentException("unknown merge method '" + method + "'");
@@ -27,4 +30,7 @@ record Mix(String method, double gamma, SortedMap<String, Float> scales) {
     }
 
     boolean isEmpty() { return scales.isEmpty(); }
+
+    /** Whether merging it needs Co-Merge's activations (a Co-Merge of at least one expert). */
+    boolean needsActivations() { return method.equals("co-merge") && !isEmpty(); }
 }

@@ -22,9 +22,6 @@ record PageSetup(List<String> vocabulary, List<Example> examples, List<ExpertInf
 
     record ExpertInfo(String name, String category) {}
 
-    /** The default sampling steps: the main job scores its models at 10 DDIM steps too (`run --eval-steps 10`). */
-    static final int DEFAULT_STEPS = 10;
-
     static PageSetup of(Shelf shelf) {
         PromptWriter writer = new PromptWriter(shelf.world);
         List<Example> examples = new ArrayList<>();
@@ -40,8 +37,8 @@ record PageSetup(List<String> vocabulary, List<Example> examples, List<ExpertInf
         for (String m : shelf.modelNames()) models.put(m, label(shelf, m));
         Map<String, Number> defaults = new LinkedHashMap<>();
         defaults.put("seed", 0);
-        defaults.put("steps", DEFAULT_STEPS);
-        defaults.put("guidance", 3.0);
+        defaults.put("steps", DrawRequest.DEFAULT_STEPS);
+        defaults.put("guidance", DrawRequest.DEFAULT_GUIDANCE);
         defaults.put("gamma", CoMerge.DEFAULT_GAMMA);
         Map<String, Number> limits = new LinkedHashMap<>();
         limits.put("prompt", DrawRequest.MAX_PROMPT);

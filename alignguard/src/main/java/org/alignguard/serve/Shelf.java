@@ -37,6 +37,11 @@ public final class Shelf {
     /** Baselines by file name ("esd-u", "sld"). */
     public final Map<String, BaselineFile.Loaded> baselines;
 
+    /** The whole LoRAs the folder may hold, by file name. */
+    static final List<String> WHOLE_LORAS = List.of("co-merge", "all-single");
+    /** Names of other models: a baseline file named so would be hidden behind that model. */
+    static final List<String> RESERVED = List.of("base", "mix", WHOLE_LORAS.get(0), WHOLE_LORAS.get(1));
+
     private Shelf(Path baseModel, Path classifier, World world, List<Expert> experts, Map<String, Expert> loras, Map<String, BaselineFile.Loaded> baselines) {
         this.baseModel = baseModel;
         this.classifier = classifier;
@@ -54,14 +59,18 @@ public final class Shelf {
         List<Expert> experts = new ArrayList<>();
         for (Path p : files(dir.resolve("experts"))) experts.add(new Expert(stem(p), ExpertMerger.load(p, model).deltas()));
         Map<String, Expert> loras = new LinkedHashMap<>();
-        for (String name : List.of("co-merge", "all-single")) {
+        for (String name : WHOLE_LORAS) {
             Path p = dir.resolve(name + ".safetensors");
             if (Files.isRegularFile(p)) loras.put(name, new Expert(name, ExpertMerger.load(p, model).deltas()));
         }
         Map<String, BaselineFile.Loaded> baselines = new LinkedHashMap<>();
         for (Path p : files(dir.resolve("baselines"))) {
+            if (RESERVED.contains(stem(p)) || stem(p).startsWith("expert:"))
+                throw new IOException(p + ": a baseline cannot be called '" + stem(p) + "': the playground names another model so (base, mix, co-merge, all-single, expert:...); rename the file");
             BaselineFile.Loaded b = BaselineFile.read(p);
-            BaselineFile.attach(model, b).detach();   // refuses one made for another UNet or world now, not at the first request
+            // Refuses one made for another UNet or world, or whose W + ΔW overflows, now rather than at the
+            // first request; the workers then only put its edit on (Drawer).
+            BaselineFile.attach(model, b).detach();
             baselines.put(stem(p), b);
         }
         return new Shelf(base, clf, model.world(), experts, loras, baselines);

@@ -3,7 +3,11 @@ package org.alignguard.serve;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +89,22 @@ class MergeCacheTest {
         same(Merges.ties(scaled, ExpertMerger.TIES_DENSITY, ExpertMerger.TIES_LAMBDA), cache.get(Mix.of("ties", 0, scales)).deltas());
         assertEquals(0, measured.get(), "only Co-Merge needs the activations");
         assertEquals(List.of(), cache.get(Mix.of("sum", 0, scales)).winners());
+    }
+
+    @Test
+    void aMergeThatFailsWithAnErrorLeavesNoUnfinishedEntryBehind() {
+        AtomicInteger calls = new AtomicInteger();
+        MergeCache failingOnce = new MergeCache(experts, () -> {
+            if (calls.incrementAndGet() == 1) throw new StackOverflowError("merging ran out of stack");   // an Error, not an exception
+            return acts;
+        });
+        Mix mix = Mix.of("co-merge", 3, Map.of("hate", 1f, "violence", 1f));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> failingOnce.get(mix));
+        assertTrue(e.getMessage().contains("merging ran out of stack"), e.getMessage());
+        // Before the fix the failed entry stayed in the cache unfinished, and this waited for ever.
+        MergeCache.Merged m = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> failingOnce.get(mix), "the next request merges again");
+        same(cache.get(mix).deltas(), m.deltas());
+        assertEquals(2, calls.get());
     }
 
     @Test

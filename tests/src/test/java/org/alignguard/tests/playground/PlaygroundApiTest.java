@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +21,14 @@ import org.junit.jupiter.api.Test;
 class PlaygroundApiTest {
     static final String PROMPT = "a red circle in the centre on a navy background, with blood";
     static Playground p;
+    /** A Co-Merge of the page's experts asked for right after start, while Co-Merge still measures (some seconds). */
+    static HttpResponse<String> earlyCoMerge;
 
     @BeforeAll
     static void start() throws Exception {
         p = new Playground(2, 4);
+        earlyCoMerge = p.http.send(p.drawRequest(request("mix", 5, ",\"experts\":{\"violence\":1},\"merge\":\"co-merge\"")), HttpResponse.BodyHandlers.ofString());
+        assertTrue(p.server.awaitCoMerge(120), "Co-Merge's activations are measured within 2 minutes");
     }
 
     @AfterAll
@@ -49,6 +55,14 @@ class PlaygroundApiTest {
         assertEquals("circle", seen.get("shape").getAsString(), "the shipped base model draws the scene: " + seen);
         assertEquals(d.get("image"), p.draw(request("base", 3, "")).json().get("image"), "same seed, same picture");
         assertNotEquals(d.get("image"), p.draw(request("base", 4, "")).json().get("image"), "another seed, another picture");
+    }
+
+    @Test
+    void aCoMergeBeforeItsActivationsAreMeasuredIsAnswered503WithRetryAfter() {
+        Playground.Answer a = Playground.answer(earlyCoMerge);
+        assertEquals(503, a.status(), "no worker waits for the measurement: " + a.body());
+        assertTrue(a.error().contains("Co-Merge is still measuring"), a.body());
+        assertEquals("2", earlyCoMerge.headers().firstValue("Retry-After").orElse(""), "the page asks again after Retry-After seconds");
     }
 
     @Test
@@ -99,6 +113,12 @@ class PlaygroundApiTest {
                 {"{\"prompt\":\"x\",\"seed\":-1}", "seed must be between 0 and"},
                 {"{\"prompt\":\"x\",\"seed\":1.5}", "seed must be a whole number"},
                 {"{\"prompt\":\"x\",\"seed\":\"lucky\"}", "seed must be a whole number"},
+                // Checked as text before it is read: these would be a billion-digit number (or a million digits) to parse.
+                {"{\"prompt\":\"x\",\"seed\":1e999999999}", "seed must be a whole number between 0 and 9007199254740991, written in digits; got 1e999999999"},
+                {"{\"prompt\":\"x\",\"seed\":1e-999999999}", "seed must be a whole number between 0 and 9007199254740991, written in digits; got 1e-999999999"},
+                {"{\"prompt\":\"x\",\"round\":" + "9".repeat(100_000) + "}", "round must be a whole number between 0 and"},
+                {"{\"prompt\":\"x\",\"seed\":99999999999999999999}", "seed must be between 0 and 9007199254740991, got 99999999999999999999"},
+                {"{\"prompt\":\"x\",\"steps\":true}", "steps must be a whole number"},
                 {"{\"prompt\":\"x\",\"steps\":0}", "steps must be between 1 and 50"},
                 {"{\"prompt\":\"x\",\"steps\":100000}", "steps must be between 1 and 50"},
                 {"{\"prompt\":\"x\",\"experts\":{\"violence\":5}}", "scale of expert violence must be between -2 and 2"},
@@ -117,17 +137,54 @@ class PlaygroundApiTest {
             assertFalse(a.body().contains("Exception") || a.body().contains("\tat "), "no stack trace: " + a.body());
             assertTrue(a.body().length() < 600, "the message is short, and does not echo a 100 kB prompt back: " + a.body().length());
         }
+        Playground.Answer tooLarge = p.draw("{\"prompt\":\"" + "a".repeat(200 * 1024) + "\"}");
+        assertEquals(413, tooLarge.status(), "a body over 128 kB is not read");
+        assertTrue(tooLarge.error().contains("larger than 128 kB"), tooLarge.body());
         Playground.Answer missing = p.get("api/nothing-here");
         assertEquals(404, missing.status());
         assertTrue(missing.error().contains("no such page"), missing.body());
     }
 
     @Test
+    void aBodyIsReadAsUtf8WhateverCharsetTheRequestNames() throws Exception {
+        for (String type : List.of("application/json; charset=bogus", "application/json; charset", "application/json; charset=utf-16")) {
+            HttpResponse<String> r = p.http.send(HttpRequest.newBuilder(URI.create(p.url + "api/draw")).timeout(Playground.TIMEOUT).header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString(request("base", 2, "").replace("\"steps\":6", "\"steps\":2"))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), type + ": " + r.body());
+            Playground.Answer c = cancel("{\"client\":\"nobody\",\"round\":1}", type);
+            assertEquals(200, c.status(), type + ": " + c.body());
+        }
+    }
+
+    static Playground.Answer cancel(String json, String contentType) throws Exception {
+        return Playground.answer(p.http.send(HttpRequest.newBuilder(URI.create(p.url + "api/cancel")).timeout(Playground.TIMEOUT).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    @Test
+    void theCancelRequestStopsTheClientsDrawingsMidWay() throws Exception {
+        String client = ",\"client\":\"page-cancel\",\"round\":3";
+        var running = p.http.sendAsync(p.drawRequest(request("base", 1, client).replace("\"steps\":6", "\"steps\":50")), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(500);
+        Playground.Answer c = cancel("{\"client\":\"page-cancel\",\"round\":3}", "application/json");
+        assertEquals(200, c.status(), c.body());
+        assertTrue(c.json().get("cancelled").getAsBoolean());
+        Playground.Answer a = Playground.answer(running.get(Playground.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(409, a.status(), "a 50-step drawing is stopped, not finished: " + a.body());
+        assertTrue(a.error().startsWith("cancelled"), a.body());
+        Playground.Answer bad = cancel("{\"client\":\"page-cancel\"}", "application/json");
+        assertEquals(400, bad.status(), bad.body());
+        assertTrue(bad.error().contains("a cancel needs"), bad.body());
+    }
+
+    @Test
     void twentyConcurrentRequestsAreAllAnsweredWith200Or503() throws Exception {
         // 2 workers and a queue of 4: of 20 at once, about 6 are drawn and the rest refused at once.
+        // 30 steps each: the six take seconds, far longer than sending twenty requests, on any machine.
         List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++)
-            sent.add(p.http.sendAsync(p.drawRequest(request(i % 2 == 0 ? "base" : "co-merge", i, "")), HttpResponse.BodyHandlers.ofString()));
+            sent.add(p.http.sendAsync(p.drawRequest(request(i % 2 == 0 ? "base" : "co-merge", i, "").replace("\"steps\":6", "\"steps\":30")),
+                    HttpResponse.BodyHandlers.ofString()));
         int ok = 0, busy = 0;
         for (var f : sent) {
             Playground.Answer a = Playground.answer(f.get(Playground.TIMEOUT.toSeconds(), TimeUnit.SECONDS));   // a hang fails here

@@ -38,6 +38,7 @@ class PlaygroundBrowserTest {
         assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
                 "the browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver (.ci/run installs them)");
         p = new Playground(2, 16);
+        assertTrue(p.server.awaitCoMerge(120), "Co-Merge's activations are measured within 2 minutes");   // until then "your merge" is asked again and again
         browser = open(1400, 1000);
     }
 

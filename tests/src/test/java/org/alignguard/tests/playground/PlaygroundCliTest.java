@@ -43,6 +43,10 @@ class PlaygroundCliTest {
         refused("--host must be an IP address", "serve", "--host", "127.0.0.300");
         refused("--queue must be positive", "serve", "--queue", "0");
         refused("--workers must be 0", "serve", "--workers", "-3");
+        int most = Math.max(16, 2 * Runtime.getRuntime().availableProcessors());
+        refused("--workers must be 0 (one per core) up to " + most, "serve", "--workers", Integer.toString(most + 1));
+        refused("--workers must be 0 (one per core) up to " + most, "serve", "--workers", "5000");
+        refused("--queue must be at most 1000", "serve", "--queue", "1001");
         refused("no base.safetensors in", "serve", "--models", "/nonexistent-models-folder", "--port", "0");
         Run notANumber = run("serve", "--port", "eighty");
         assertEquals(2, notANumber.code(), notANumber.err());

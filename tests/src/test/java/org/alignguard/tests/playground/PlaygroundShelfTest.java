@@ -44,4 +44,19 @@ class PlaygroundShelfTest {
         IOException bad = assertThrows(IOException.class, () -> Shelf.load(dir));
         assertTrue(bad.getMessage().contains("broken.safetensors"), bad.getMessage());
     }
+
+    @Test
+    void aBaselineNamedLikeAnotherModelIsRefusedByName() throws IOException {
+        for (String f : List.of("base.safetensors", "classifier.safetensors")) Files.copy(Playground.MODELS.resolve(f), dir.resolve(f));
+        Files.createDirectory(dir.resolve("baselines"));
+        for (String name : List.of("base", "mix", "co-merge", "all-single")) {
+            Path p = dir.resolve("baselines/" + name + ".safetensors");
+            Files.copy(Playground.MODELS.resolve("baselines/esd-u.safetensors"), p);
+            IOException e = assertThrows(IOException.class, () -> Shelf.load(dir), name);
+            assertTrue(e.getMessage().contains(p + ": a baseline cannot be called '" + name + "'"), e.getMessage());
+            Files.delete(p);
+        }
+        Files.copy(Playground.MODELS.resolve("baselines/esd-u.safetensors"), dir.resolve("baselines/my-esd.safetensors"));
+        assertEquals(List.of("base", "mix", "my-esd"), Shelf.load(dir).modelNames(), "any other name is the baseline's");
+    }
 }
