@@ -165,7 +165,7 @@ class PlaygroundApiTest {
     void theCancelRequestStopsTheClientsDrawingsMidWay() throws Exception {
         String client = ",\"client\":\"page-cancel\",\"round\":3";
         var running = p.http.sendAsync(p.drawRequest(request("base", 1, client).replace("\"steps\":6", "\"steps\":50")), HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(500);
+        Thread.sleep(100);   // queued, drawing or not yet arrived: stopped or refused either way
         Playground.Answer c = cancel("{\"client\":\"page-cancel\",\"round\":3}", "application/json");
         assertEquals(200, c.status(), c.body());
         assertTrue(c.json().get("cancelled").getAsBoolean());
@@ -205,7 +205,7 @@ class PlaygroundApiTest {
         List<CompletableFuture<HttpResponse<String>>> old = new ArrayList<>();
         for (int i = 0; i < 4; i++)
             old.add(p.http.sendAsync(p.drawRequest(request("base", i, client + ",\"round\":1").replace("\"steps\":6", "\"steps\":40")), HttpResponse.BodyHandlers.ofString()));
-        Thread.sleep(300);
+        Thread.sleep(100);
         Playground.Answer fresh = p.draw(request("base", 9, client + ",\"round\":2"));
         assertEquals(200, fresh.status(), fresh.body());
         int cancelled = 0;

@@ -38,7 +38,9 @@ class PlaygroundRestoreTest {
             String page = ",\"client\":\"restore\",\"round\":";
             var longDrawing = p.http.sendAsync(p.drawRequest(request("mix", 50, ",\"experts\":{\"sexual\":2,\"shocking\":1},\"merge\":\"sum\"" + page + "1")),
                     HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(1000);
+            // Round 2 comes 100 ms later: round 1 is then queued, drawing, or not yet arrived (a stale
+            // round is refused), and 409 in every case; 50 steps take longer than that even on a fast machine.
+            Thread.sleep(100);
             String next = image(p.draw(request("base", 4, page + "2")));
             Playground.Answer stopped = Playground.answer(longDrawing.get(Playground.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
             assertEquals(409, stopped.status(), "the newer round stops the 50-step drawing: " + stopped.body());
