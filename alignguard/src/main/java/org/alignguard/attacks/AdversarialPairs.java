@@ -60,12 +60,13 @@ public record AdversarialPairs(PreferenceSet pairs, Map<String, Tensor> pseudoWo
         List<Scene> bare = new ArrayList<>();
         Map<String, Tensor> words = new TreeMap<>();
         Map<String, Integer> perAttack = new TreeMap<>();
+        Map<String, List<Integer>> rowsOf = new java.util.HashMap<>();   // the data's pairs of each concept
+        for (int i = 0; i < data.size(); i++) rowsOf.computeIfAbsent(data.pairs().get(i).unsafeConcept(), k -> new ArrayList<>()).add(i);
         for (Path file : files) {
             String attack = file.getFileName().toString().replaceFirst("\\.json$", "");
             for (Found f : AttackJob.findings(file)) {
-                List<Integer> own = new ArrayList<>();
-                for (int i = 0; i < data.size(); i++) if (data.pairs().get(i).unsafeConcept().equals(f.concept())) own.add(i);
-                if (own.isEmpty()) continue;   // another category's concept
+                List<Integer> own = rowsOf.get(f.concept());
+                if (own == null) continue;   // another category's concept
                 String prefix = f.pseudoWords().isEmpty() ? prefix(world, f) : null;
                 if (f.pseudoWords().isEmpty() && prefix == null) continue;   // not a prefix of its case's caption: nothing to carry over
                 f.pseudoWords().forEach((w, v) -> words.put(w, Tensor.of(v, v.length)));
@@ -73,12 +74,11 @@ public record AdversarialPairs(PreferenceSet pairs, Map<String, Tensor> pseudoWo
                 for (int k = 0; k < scenes; k++) {
                     int row = own.get(rng.nextInt(own.size()));
                     PromptPair p = data.pairs().get(row);
-                    long captionSeed = rng.nextInt();
-                    String condition = prefix == null
-                            ? AttackCase.pair(grammar, p.scene(), captionSeed, f.pseudoWords().keySet().iterator().next())[0]
-                            : prefix + " " + AttackCase.pair(grammar, p.scene(), captionSeed, "x")[1];
+                    // [0]: the caption with the pseudo-word as its concept phrase; [1]: the same without the concept clause
+                    String[] caption = AttackCase.pair(grammar, p.scene(), rng.nextInt(), prefix == null ? f.pseudoWords().keySet().iterator().next() : "x");
+                    String condition = prefix == null ? caption[0] : prefix + " " + caption[1];
                     pairs.add(new PromptPair("adv-" + attack + "-" + f.concept() + "@" + f.seed() + "-" + k, p.category(), p.unsafeConcept(), p.safeConcept(),
-                            p.scene(), filter.check(condition), AttackCase.pair(grammar, p.scene(), captionSeed, "x")[1]));
+                            p.scene(), filter.check(condition), caption[1]));
                     loserRows.add(row);
                     bare.add(p.scene().withoutMark());
                 }
