@@ -38,14 +38,25 @@ OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 DPO_OPENBLAS_THREADS = 1
 
 
+def arg(argv, name, default=None):
+    """The value of option --name (e.g. --only dpo, or --only=dpo), or default."""
+    for i, a in enumerate(argv):
+        if a == "--" + name and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--" + name + "="):
+            return a.split("=", 1)[1]
+    return default
+
+
 def only_arg(argv):
     """The value of --only (e.g. "dpo"), or None."""
-    for i, a in enumerate(argv):
-        if a == "--only" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--only="):
-            return a.split("=", 1)[1]
-    return None
+    return arg(argv, "only")
+
+
+# Thread settings of the DPO step, to look for torch at its best (issue 14): --threads (torch's
+# OpenMP threads) and --openblas-threads; the defaults are the best measured on the 2-core hosts.
+DPO_THREADS = int(arg(sys.argv[1:], "threads", THREADS))
+DPO_OPENBLAS_THREADS = int(arg(sys.argv[1:], "openblas-threads", DPO_OPENBLAS_THREADS))
 
 
 if __name__ == "__main__" and os.environ.get("ALIGNGUARD_PEERS_CHILD") != "1":
@@ -57,6 +68,7 @@ if __name__ == "__main__" and os.environ.get("ALIGNGUARD_PEERS_CHILD") != "1":
         env[var] = str(THREADS)
     if only_arg(sys.argv[1:]) == "dpo":
         env["OPENBLAS_NUM_THREADS"] = str(DPO_OPENBLAS_THREADS)
+        env["OMP_NUM_THREADS"] = str(DPO_THREADS)
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 import numpy as np  # noqa: E402  (after the environment is fixed)
@@ -151,7 +163,7 @@ def torch_mlp(batch, width, warmup, reps):
          value=round(t * 1e3, 3), unit="ms", reps=reps, threads=torch.get_num_threads())
 
 
-def torch_dpo_step(pairs=8, warmup=5, reps=20, rank=4):
+def torch_dpo_step(pairs=8, warmup=5, reps=20, rank=4, profile=False):
     """One full Diffusion-DPO training step of the shipped model's PyTorch twin (bench/unet_twin.py)
     loaded from models/base.safetensors, the peer of the Java DPO trainer's step:
 
@@ -199,6 +211,14 @@ def torch_dpo_step(pairs=8, warmup=5, reps=20, rank=4):
         last["loss"] = r["loss"].item()
 
     t = median_time(step, warmup, reps)
+    if profile:
+        # Where the step goes, op by op (to standard error), the peer of `alignguard bench --only dpo
+        # --profile`: torch's autograd profiler over `reps` more steps, self time per op and input shape.
+        with torch.autograd.profiler.profile(record_shapes=True) as prof:
+            for _ in range(reps):
+                step()
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=45), file=sys.stderr)
+        print(prof.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=45), file=sys.stderr)
     info = blas_info()
     emit(name=f"dpo_step_{pairs}pairs_r{rank}", peer="torch-" + torch.__version__, value=round(t * 1e3, 3), unit="ms",
          reps=reps, warmup=warmup, threads=torch.get_num_threads(),
@@ -214,8 +234,8 @@ def main():
         return 2
     if only == "dpo":
         import torch
-        torch.set_num_threads(THREADS)
-        torch_dpo_step(8, 5, 20)
+        torch.set_num_threads(DPO_THREADS)
+        torch_dpo_step(8, 5, int(arg(sys.argv[1:], "reps", 20)), profile="--profile" in sys.argv[1:])
         return 0
     info = blas_info()
     backend = "openblas" if any("openblas" in lib for lib in info["libs"]) else "refblas"

@@ -14,6 +14,7 @@ import org.alignguard.dpo.DpoTrainer;
 import org.alignguard.dpo.KeepSet;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.bench.OpProfile;
 
 /**
  * Times one Diffusion-DPO training step on the shipped UNet, as bench/peers.py's torch twin does:
@@ -25,6 +26,14 @@ public final class DpoStepBench {
     private DpoStepBench() {}
 
     public static double medianMs(Path model, int pairs, int warmup, int reps) throws java.io.IOException {
+        return medianMs(model, pairs, warmup, reps, null);
+    }
+
+    /**
+     * The same, with {@code profile} (installed as the backend by the caller) recording only the
+     * timed steps; null for none.
+     */
+    public static double medianMs(Path model, int pairs, int warmup, int reps, OpProfile profile) throws java.io.IOException {
         TextToImageModel m = TextToImageModel.load(model).model();
         Rng rng = new Rng(0);
         int s = m.imageSize();
@@ -40,8 +49,12 @@ public final class DpoStepBench {
             long now = System.nanoTime();
             times[(int) step - 1] = (now - last[0]) / 1e6;
             last[0] = now;
+            if (profile != null && step > warmup) profile.addStep(times[(int) step - 1]);
+            if (profile != null && step == warmup) profile.recording(true);
         };
+        if (profile != null) profile.recording(warmup == 0);
         new DpoTrainer(m, set, (KeepSet) null, cfg).train(null, false, Map.of(), timer, "bench", null).lora().detach();
+        if (profile != null) profile.recording(false);
         return MlpStepBench.median(java.util.Arrays.copyOfRange(times, warmup, warmup + reps));
     }
 }

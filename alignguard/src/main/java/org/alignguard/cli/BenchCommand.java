@@ -9,6 +9,7 @@ import org.alignguard.tensor.DeviceStats;
 import org.alignguard.tensor.bench.BackendBench;
 import org.alignguard.tensor.Backends;
 import org.alignguard.tensor.bench.KernelBench;
+import org.alignguard.tensor.bench.OpProfile;
 import org.alignguard.tensor.bench.KernelBench.Result;
 import org.alignguard.tensor.cpu.Parallel;
 import picocli.CommandLine.Command;
@@ -32,12 +33,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "0", description = "Timed repetitions (default: per benchmark).")
     int reps;
 
+    @Option(names = "--profile", description = "With --only dpo: time every backend op of the timed steps and print where the step goes, op by op (to standard error).")
+    boolean profile;
+
     @Override public Integer call() throws java.io.IOException {
         List<String> which = only == null ? ALL : only;
         for (String w : which)
             if (!ALL.contains(w) && !EXTRA.contains(w))
                 throw new UserError("bench: unknown benchmark '" + w + "' (choose " + String.join(", ", ALL) + ", " + String.join(", ", EXTRA) + ")");
         if (reps < 0) throw new UserError("bench: --reps must be positive, got " + reps);
+        if (profile && !which.equals(List.of("dpo"))) throw new UserError("bench: --profile works with --only dpo");
+        OpProfile prof = null;
+        if (profile) {
+            prof = new OpProfile(Backends.get());
+            Backends.use(prof.backend());
+        }
         System.out.println("{\"backend\": \"" + Backends.get().name() + "\", \"java\": \"" + Runtime.version() + "\"}");
         boolean device = BackendBench.onDevice();   // --backend tornado: GEMMs through the backend, and copy counts
         for (String w : which) {
@@ -50,12 +60,17 @@ final class BenchCommand implements Callable<Integer> {
                 case "unet" -> new Result("unet_forward_b16", UnetForwardBench.medianMs(Outputs.defaultModel(), 16, 3, pick(10)), "ms", pick(10), Parallel.THREADS);
                 case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
                 // On a device the warm-up is the kernel compiles (a few steps); on the CPU it is the JIT.
-                case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, device ? 2 : 30, pick(40)), "ms", pick(40), Parallel.THREADS);
+                case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, device ? 2 : 30, pick(40), prof), "ms", pick(40), Parallel.THREADS);
                 // Issue 9's GPU target: a DPO step at batch 64, against this step on the 2-core CPU backend.
                 case "dpo64" -> new Result("dpo_step_64pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 64, device ? 2 : 5, pick(10)), "ms", pick(10), Parallel.THREADS);
                 default -> new Result("mlp3x256_b64_train_step", MlpStepBench.medianMs(256, 64, reps > 0 ? reps : 300, pick(301)), "ms", pick(301), Parallel.THREADS);
             };
             System.out.println(r.toJson());
+            if (prof != null) {
+                System.err.print(OpProfile.table(prof.byMethod(), pick(40), prof.meanStepMs(), 40));
+                System.err.println();
+                System.err.print(OpProfile.table(prof.rows(), pick(40), prof.meanStepMs(), 60));
+            }
             if (device) System.out.println(BackendBench.transfersJson(r.name(), Backends.get().stats().minus(before), (System.nanoTime() - t0) / 1e9));
         }
         return 0;

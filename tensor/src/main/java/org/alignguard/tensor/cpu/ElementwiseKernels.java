@@ -76,6 +76,19 @@ final class ElementwiseKernels {
         StridedLoop loop = new StridedLoop(src.shape(), new int[][] {src.strides(), dst.strides()}, new int[] {src.offset(), dst.offset()});
         int ss = loop.innerStride(0), ds = loop.innerStride(1), n = loop.rowLength;
         int parts = parts(loop);
+        if (parts == 1) {
+            // Whole rows per thread, walked with a cursor: many short rows (a permuted [B, N, h, d]
+            // view has rows of d values) cost little more than their copies.
+            Parallel.forChunks(loop.rows, n, (r0, r1) -> {
+                StridedLoop.Cursor c = loop.new Cursor(r0);
+                for (int r = r0; r < r1; r++, c.next()) {
+                    int sa = c.off[0], da = c.off[1];
+                    if (ss == 1 && ds == 1) System.arraycopy(s, sa, d, da, n);
+                    else for (int i = 0; i < n; i++) d[da + i * ds] = s[sa + i * ss];
+                }
+            });
+            return;
+        }
         Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[2];
             loop.offsets(seg / parts, off);

@@ -19,8 +19,9 @@ import org.alignguard.tensor.Tensor;
  *   backward:  ĝ = dy · γ[c]
  *   dx = rstd · (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)),  dγ[c] = Σ dy · x̂,  dβ[c] = Σ dy
  * </pre>
- * Statistics are accumulated in double; the per-channel parameter gradients are summed over rows in
- * row order after the parallel part, so results do not depend on the thread count.
+ * The scalar path accumulates statistics in double; the vector path ({@link NormVectors}) in float
+ * lanes, added in a fixed order. The per-channel parameter gradients are summed over rows in row
+ * order (in double) after the parallel part, so results do not depend on the thread count.
  */
 final class NormKernels {
     private NormKernels() {}
@@ -31,7 +32,25 @@ final class NormKernels {
         Tensor yT = Tensor.zeros(x.shape());
         float[] y = yT.data(), mean = new float[L.rows()], rstd = new float[L.rows()];
         Parallel.forRange(L.rows(), 4L * L.rowLen(), r -> {
-            int p = r * L.rowLen();
+            int p = r * L.rowLen(), c0 = L.firstChannel(r);
+            if (Simd.ENABLED) {
+                // The same two passes in float vector lanes; layer norm (one value per channel) applies
+                // its per-element affine along the row, group norm one folded affine per channel.
+                int n = L.rowLen();
+                float m = NormVectors.sum(xs, p, n) / n;
+                float rs = (float) (1.0 / Math.sqrt(NormVectors.sqDev(xs, p, n, m) / n + eps));
+                mean[r] = m;
+                rstd[r] = rs;
+                if (L.spatial() == 1) {
+                    NormVectors.normAffine(xs, p, m, rs, g, b, c0, y, p, n);
+                } else {
+                    for (int k = 0, q = p; k < L.channelsPerGroup(); k++, q += L.spatial()) {
+                        float scale = (g == null ? 1f : g[c0 + k]) * rs;
+                        NormVectors.scaleShift(xs, q, scale, (b == null ? 0f : b[c0 + k]) - m * scale, y, q, L.spatial());
+                    }
+                }
+                return;
+            }
             double s = 0, sq = 0;
             for (int j = 0; j < L.rowLen(); j++) s += xs[p + j];
             double mu = s / L.rowLen();
@@ -42,7 +61,6 @@ final class NormKernels {
             float rs = (float) (1.0 / Math.sqrt(sq / L.rowLen() + eps)), m = (float) mu;
             mean[r] = m;
             rstd[r] = rs;
-            int c0 = L.firstChannel(r);
             for (int k = 0, q = p; k < L.channelsPerGroup(); k++) {
                 // y = x̂·γ + β = x·(γ·rstd) + (β − μ·γ·rstd): one multiply-add per element.
                 float scale = (g == null ? 1f : g[c0 + k]) * rs;
@@ -61,26 +79,57 @@ final class NormKernels {
         Tensor dxT = Tensor.zeros(x.shape());
         float[] dx = dxT.data();
         // Per (row, channel) sums of dy and dy·x̂, from which dγ and dβ follow.
-        double[] segDy = new double[L.rows() * L.channelsPerGroup()], segDyX = new double[L.rows() * L.channelsPerGroup()];
+        int cpg = L.channelsPerGroup();
+        float[] segDy = new float[L.rows() * cpg], segDyX = new float[L.rows() * cpg];
         Parallel.forRange(L.rows(), 6L * L.rowLen(), r -> {
             int p = r * L.rowLen(), c0 = L.firstChannel(r);
             float m = mean[r], rs = rstd[r];
+            if (Simd.ENABLED) {
+                int n = L.rowLen(), sp = L.spatial();
+                float sumG, sumGX;
+                if (sp == 1) {
+                    // Layer norm: a segment is one value, so its sums are dy and dy·x̂ themselves.
+                    System.arraycopy(dy, p, segDy, r * cpg, n);
+                    NormVectors.dyXhat(dy, xs, p, m, rs, segDyX, r * cpg, n);
+                    sumG = g == null ? NormVectors.sum(dy, p, n) : NormVectors.dot(g, c0, dy, p, n);
+                    sumGX = g == null ? NormVectors.sum(segDyX, r * cpg, n) : NormVectors.dot(g, c0, segDyX, r * cpg, n);
+                } else {
+                    double sG = 0, sGX = 0;
+                    for (int k = 0, q = p; k < cpg; k++, q += sp) {
+                        float sDy = NormVectors.sum(dy, q, sp), sDyX = rs * NormVectors.dotCentered(dy, xs, q, m, sp);
+                        segDy[r * cpg + k] = sDy;
+                        segDyX[r * cpg + k] = sDyX;
+                        float gk = g == null ? 1f : g[c0 + k];
+                        sG += gk * sDy;
+                        sGX += gk * sDyX;
+                    }
+                    sumG = (float) sG;
+                    sumGX = (float) sGX;
+                }
+                float mG = sumG / n, mGX = sumGX / n;
+                float a = rs * rs * mGX, c = rs * (m * rs * mGX - mG);
+                if (sp == 1) NormVectors.dxRow(g, c0, rs, dy, a, xs, c, dx, p, n);
+                else
+                    for (int k = 0, q = p; k < cpg; k++, q += sp)
+                        NormVectors.dxChannel((g == null ? 1f : g[c0 + k]) * rs, dy, a, xs, c, dx, q, sp);
+                return;
+            }
             double sumG = 0, sumGX = 0;
-            for (int k = 0, q = p; k < L.channelsPerGroup(); k++) {
+            for (int k = 0, q = p; k < cpg; k++) {
                 double sDy = 0, sDyX = 0;
                 for (int j = 0; j < L.spatial(); j++, q++) {
                     float xh = (xs[q] - m) * rs;
                     sDy += dy[q];
                     sDyX += dy[q] * xh;
                 }
-                segDy[r * L.channelsPerGroup() + k] = sDy;
-                segDyX[r * L.channelsPerGroup() + k] = sDyX;
+                segDy[r * cpg + k] = (float) sDy;
+                segDyX[r * cpg + k] = (float) sDyX;
                 float gk = g == null ? 1f : g[c0 + k];
                 sumG += gk * sDy;
                 sumGX += gk * sDyX;
             }
             float mG = (float) (sumG / L.rowLen()), mGX = (float) (sumGX / L.rowLen());
-            for (int k = 0, q = p; k < L.channelsPerGroup(); k++) {
+            for (int k = 0, q = p; k < cpg; k++) {
                 float gk = (g == null ? 1f : g[c0 + k]) * rs;
                 // dx = rstd·(dy·γ − mean(ĝ) − x̂·mean(ĝx̂)) with x̂ = (x − μ)·rstd
                 float a = rs * rs * mGX, c = rs * (m * rs * mGX - mG);
@@ -91,9 +140,9 @@ final class NormKernels {
         double[] dg = new double[channels], db = new double[channels];
         for (int r = 0; r < L.rows(); r++) {
             int c0 = L.firstChannel(r);
-            for (int k = 0; k < L.channelsPerGroup(); k++) {
-                dg[c0 + k] += segDyX[r * L.channelsPerGroup() + k];
-                db[c0 + k] += segDy[r * L.channelsPerGroup() + k];
+            for (int k = 0; k < cpg; k++) {
+                dg[c0 + k] += segDyX[r * cpg + k];
+                db[c0 + k] += segDy[r * cpg + k];
             }
         }
         float[] dgf = new float[channels], dbf = new float[channels];

@@ -39,6 +39,10 @@ public final class Simd {
 
     /** y = a · x over n elements (in place allowed). */
     static void scale(float a, float[] x, int p, float[] y, int q, int n) {
+        if (ENABLED) {
+            VectorKernels.scale(a, x, p, y, q, n);
+            return;
+        }
         for (int i = 0; i < n; i++) y[q + i] = a * x[p + i];
     }
 

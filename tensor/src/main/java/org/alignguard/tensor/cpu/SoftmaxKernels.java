@@ -57,6 +57,8 @@ final class SoftmaxKernels {
             if (log) {
                 for (int i = 0; i < n; i++) s += g[p + i];
                 for (int i = 0; i < n; i++) dx[p + i] = g[p + i] - (float) Math.exp(y[p + i]) * (float) s;
+            } else if (Simd.ENABLED) {
+                VectorKernels.softmaxGrad(y, g, NormVectors.dot(g, p, y, p, n), dx, p, n);
             } else {
                 for (int i = 0; i < n; i++) s += g[p + i] * y[p + i];
                 for (int i = 0; i < n; i++) dx[p + i] = y[p + i] * (g[p + i] - (float) s);

@@ -2,6 +2,7 @@ package org.alignguard.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.alignguard.tensor.BinaryOp;
@@ -255,26 +256,56 @@ final class VectorKernels {
         int bound = S.loopBound(n), i = 0;
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; i < bound; i += LANES) acc = acc.max(FloatVector.fromArray(S, a, p + i));
-        float m = acc.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) m = Math.max(m, a[p + i]);
-        return m;
+        if (i < n) {
+            VectorMask<Float> k = S.indexInRange(i, n);
+            acc = acc.max(FloatVector.fromArray(S, a, p + i, k).blend(Float.NEGATIVE_INFINITY, k.not()));
+        }
+        return acc.reduceLanes(VectorOperators.MAX);
     }
 
-    /** y[q+i] = exp(x[p+i] - m); returns the sum of the y (softmax's numerator and denominator). */
+    /**
+     * y[q+i] = exp(x[p+i] - m); returns the sum of the y (softmax's numerator and denominator). The
+     * tail is a masked vector, so every element gets the same exp (a short row such as 24 would
+     * otherwise do a third of its elements with scalar Math.exp).
+     */
     static float expShiftSum(float[] x, int p, float m, float[] y, int q, int n) {
-        int bound = S.loopBound(n), i = 0;
+        int i = 0;
         FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
-        for (; i < bound; i += LANES) {
+        for (; i + LANES <= n; i += LANES) {
             FloatVector e = exp(FloatVector.fromArray(S, x, p + i).sub(vm));
             e.intoArray(y, q + i);
             acc = acc.add(e);
         }
-        float s = sumLanes(acc);
-        for (; i < n; i++) {
-            y[q + i] = (float) Math.exp(x[p + i] - m);
-            s += y[q + i];
+        if (i < n) {
+            VectorMask<Float> k = S.indexInRange(i, n);
+            FloatVector e = exp(FloatVector.fromArray(S, x, p + i, k).sub(vm)).blend(0f, k.not());
+            e.intoArray(y, q + i, k);
+            acc = acc.add(e);
         }
-        return s;
+        return sumLanes(acc);
+    }
+
+    /** y[q+i] = a·x[p+i] (in place allowed). */
+    static void scale(float a, float[] x, int p, float[] y, int q, int n) {
+        FloatVector va = FloatVector.broadcast(S, a);
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) FloatVector.fromArray(S, x, p + i).mul(va).intoArray(y, q + i);
+        if (i < n) {
+            VectorMask<Float> k = S.indexInRange(i, n);
+            FloatVector.fromArray(S, x, p + i, k).mul(va).intoArray(y, q + i, k);
+        }
+    }
+
+    /** dx[p+i] = y[p+i]·(g[p+i] − s): softmax's backward once s = Σ g·y is known. */
+    static void softmaxGrad(float[] y, float[] g, float s, float[] dx, int p, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (; i + LANES <= n; i += LANES)
+            FloatVector.fromArray(S, g, p + i).sub(vs).mul(FloatVector.fromArray(S, y, p + i)).intoArray(dx, p + i);
+        if (i < n) {
+            VectorMask<Float> k = S.indexInRange(i, n);
+            FloatVector.fromArray(S, g, p + i, k).sub(vs).mul(FloatVector.fromArray(S, y, p + i, k)).intoArray(dx, p + i, k);
+        }
     }
 
     /** y[py + i] += alpha * x[px + i]. */

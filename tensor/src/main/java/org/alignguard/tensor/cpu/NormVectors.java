@@ -1,0 +1,140 @@
+package org.alignguard.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API loops of {@link NormKernels}: one row (or one channel's run of a row) at a time. The
+ * tail of a run that does not fill a vector is done with a masked vector, not scalar code, so a
+ * run of any length gets the same arithmetic. Sums are in float lanes, added across lanes in a fixed
+ * order ({@link VectorKernels#sumLanes}): the result does not depend on the thread count.
+ */
+final class NormVectors {
+    private NormVectors() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.S;
+    private static final int L = VectorKernels.LANES;
+
+    private static VectorMask<Float> tail(int i, int n) {
+        return S.indexInRange(i, n);
+    }
+
+    /** Σ (a[p+i] − mu)² over i < n. */
+    static float sqDev(float[] a, int p, int n, float mu) {
+        FloatVector m = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector d = FloatVector.fromArray(S, a, p + i).sub(m);
+            acc = d.fma(d, acc);
+        }
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            FloatVector d = FloatVector.fromArray(S, a, p + i, k).sub(m).blend(0f, k.not());
+            acc = d.fma(d, acc);
+        }
+        return VectorKernels.sumLanes(acc);
+    }
+
+    /** y[q+i] = x[p+i]·scale + shift (group norm: one channel's run with its folded affine). */
+    static void scaleShift(float[] x, int p, float scale, float shift, float[] y, int q, int n) {
+        FloatVector a = FloatVector.broadcast(S, scale), b = FloatVector.broadcast(S, shift);
+        int i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, p + i).fma(a, b).intoArray(y, q + i);
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            FloatVector.fromArray(S, x, p + i, k).fma(a, b).intoArray(y, q + i, k);
+        }
+    }
+
+    /** y[q+i] = (x[p+i] − mu)·rs·g[c+i] + b[c+i] (layer norm: a per-element affine; g, b may be null). */
+    static void normAffine(float[] x, int p, float mu, float rs, float[] g, float[] b, int c, float[] y, int q, int n) {
+        FloatVector m = FloatVector.broadcast(S, mu), r = FloatVector.broadcast(S, rs);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i).sub(m).mul(r);
+            if (g != null) v = v.mul(FloatVector.fromArray(S, g, c + i));
+            if (b != null) v = v.add(FloatVector.fromArray(S, b, c + i));
+            v.intoArray(y, q + i);
+        }
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, p + i, k).sub(m).mul(r);
+            if (g != null) v = v.mul(FloatVector.fromArray(S, g, c + i, k));
+            if (b != null) v = v.add(FloatVector.fromArray(S, b, c + i, k));
+            v.intoArray(y, q + i, k);
+        }
+    }
+
+    /** Σ a[pa+i]·b[pb+i] over i < n (masked-off lanes load as 0). */
+    static float dot(float[] a, int pa, float[] b, int pb, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(S, a, pa + i).fma(FloatVector.fromArray(S, b, pb + i), acc);
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            acc = FloatVector.fromArray(S, a, pa + i, k).fma(FloatVector.fromArray(S, b, pb + i, k), acc);
+        }
+        return VectorKernels.sumLanes(acc);
+    }
+
+    /** Σ dy[q+i]·(x[q+i] − mu) over i < n. */
+    static float dotCentered(float[] dy, float[] x, int q, float mu, int n) {
+        FloatVector m = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(S, x, q + i).sub(m).fma(FloatVector.fromArray(S, dy, q + i), acc);
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);   // dy's masked-off lanes load as 0
+            acc = FloatVector.fromArray(S, x, q + i, k).sub(m).fma(FloatVector.fromArray(S, dy, q + i, k), acc);
+        }
+        return VectorKernels.sumLanes(acc);
+    }
+
+    /** Σ a[p+i] over i < n (masked tail). */
+    static float sum(float[] a, int p, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = acc.add(FloatVector.fromArray(S, a, p + i));
+        if (i < n) acc = acc.add(FloatVector.fromArray(S, a, p + i, tail(i, n)));
+        return VectorKernels.sumLanes(acc);
+    }
+
+    /** out[o+i] = dy[q+i]·(x[q+i] − mu)·rs: layer norm's dy·x̂, the per-element terms of dγ. */
+    static void dyXhat(float[] dy, float[] x, int q, float mu, float rs, float[] out, int o, int n) {
+        FloatVector m = FloatVector.broadcast(S, mu), r = FloatVector.broadcast(S, rs);
+        int i = 0;
+        for (; i + L <= n; i += L)
+            FloatVector.fromArray(S, x, q + i).sub(m).mul(r).mul(FloatVector.fromArray(S, dy, q + i)).intoArray(out, o + i);
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            FloatVector.fromArray(S, x, q + i, k).sub(m).mul(r).mul(FloatVector.fromArray(S, dy, q + i, k)).intoArray(out, o + i, k);
+        }
+    }
+
+    /** dx[q+i] = gs·dy[q+i] − a·x[q+i] + c (group norm: one channel's run, gs = γ·rstd). */
+    static void dxChannel(float gs, float[] dy, float a, float[] x, float c, float[] dx, int q, int n) {
+        FloatVector vg = FloatVector.broadcast(S, gs), va = FloatVector.broadcast(S, -a), vc = FloatVector.broadcast(S, c);
+        int i = 0;
+        for (; i + L <= n; i += L)
+            FloatVector.fromArray(S, x, q + i).fma(va, FloatVector.fromArray(S, dy, q + i).fma(vg, vc)).intoArray(dx, q + i);
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            FloatVector.fromArray(S, x, q + i, k).fma(va, FloatVector.fromArray(S, dy, q + i, k).fma(vg, vc)).intoArray(dx, q + i, k);
+        }
+    }
+
+    /** dx[q+i] = g[gc+i]·rs·dy[q+i] − a·x[q+i] + c (layer norm: per-element γ, null for 1). */
+    static void dxRow(float[] g, int gc, float rs, float[] dy, float a, float[] x, float c, float[] dx, int q, int n) {
+        FloatVector vr = FloatVector.broadcast(S, rs), va = FloatVector.broadcast(S, -a), vc = FloatVector.broadcast(S, c);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector gs = g == null ? vr : FloatVector.fromArray(S, g, gc + i).mul(vr);
+            FloatVector.fromArray(S, x, q + i).fma(va, FloatVector.fromArray(S, dy, q + i).fma(gs, vc)).intoArray(dx, q + i);
+        }
+        if (i < n) {
+            VectorMask<Float> k = tail(i, n);
+            FloatVector gs = g == null ? vr : FloatVector.fromArray(S, g, gc + i, k).mul(vr);
+            FloatVector.fromArray(S, x, q + i, k).fma(va, FloatVector.fromArray(S, dy, q + i, k).fma(gs, vc)).intoArray(dx, q + i, k);
+        }
+    }
+}
