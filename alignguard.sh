@@ -31,8 +31,11 @@ if [ -n "$want_tornado" ]; then
   TORNADO_OPTS="@$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False"
 fi
 
-# The heap fits the machine: ALIGNGUARD_HEAP (for example 1g or 1500m) sets it; by default a quarter
-# of the machine's memory, at least 1 GiB and at most 8 GiB. The young generation is 3/16 of it.
+# The heap fits the machine: ALIGNGUARD_HEAP (for example 1g or 4g) sets it; by default a quarter of
+# the machine's memory, at least 1 GiB and at most 1152 MiB (4 GiB for pretrain), which keeps the
+# main job (`run`) under 1.5 GB of resident memory (docs/PERFORMANCE.md, "memory"). Three quarters of the heap is the
+# young generation: a training step allocates a few hundred MB of activations that die within the
+# step, and a young generation that holds a whole step keeps them out of the old one.
 to_mb() {   # 1g, 1500m, 1048576k -> MiB
   case "$1" in
     *[gG]) echo $(( ${1%[gG]} * 1024 )) ;;
@@ -48,12 +51,23 @@ if [ -n "${ALIGNGUARD_HEAP:-}" ]; then
 else
   mem_kb="$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || true)"
   [ -z "$mem_kb" ] && mem_kb="$(( $(sysctl -n hw.memsize 2>/dev/null || echo 8589934592) / 1024 ))"
+  # Pretraining the base model (batch 32, optimizer state and an average of every weight) keeps
+  # ~360 MB live: at 1152 MiB it runs two full collections a step and 10% slower (2.6 against 2.9
+  # steps/s over 120 steps, docs/PERFORMANCE.md), so it gets up to 4 GiB.
+  cap_mb=1152
+  sub=""
+  prev=""
+  for a in "$@"; do
+    case "$a" in -*) ;; *) [ "$prev" != "--backend" ] && { sub="$a"; break; } ;; esac
+    prev="$a"
+  done
+  [ "$sub" = pretrain ] && cap_mb=4096
   heap_mb=$(( mem_kb / 1024 / 4 ))
   [ "$heap_mb" -lt 1024 ] && heap_mb=1024
-  [ "$heap_mb" -gt 8192 ] && heap_mb=8192
+  [ "$heap_mb" -gt "$cap_mb" ] && heap_mb="$cap_mb"
 fi
-young_mb=$(( heap_mb * 3 / 16 ))
-start_mb=$(( heap_mb < 2048 ? heap_mb : 2048 ))
+young_mb=$(( heap_mb * 3 / 4 ))
+start_mb="$heap_mb"
 
 # Rebuild when the jar is missing or any main source, resource or pom is newer than it.
 stale=""
@@ -81,6 +95,7 @@ fi
 export ALIGNGUARD_HOME="$ROOT"
 # Parallel GC with a large young generation: training allocates many short-lived activation
 # arrays, and G1 spends a quarter of the step on them (docs/PERFORMANCE.md, "garbage collector").
+# The heap is committed at start (-Xms = -Xmx): growing it later costs full collections.
 # ALIGNGUARD_GC_OPTS replaces these flags (for example with -XX:+UseG1GC to compare).
 GC_OPTS="${ALIGNGUARD_GC_OPTS:--XX:+UseParallelGC -Xms${start_mb}m -Xmx${heap_mb}m -Xmn${young_mb}m}"
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \

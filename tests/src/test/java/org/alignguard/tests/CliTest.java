@@ -120,6 +120,13 @@ class CliTest {
     }
 
     @Test
+    void benchProfilesOnlyTheDpoStep() {
+        Run r = run("bench", "--only", "mlp", "--profile");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--profile works with --only dpo") && r.err().strip().lines().count() == 1, r.err());
+    }
+
+    @Test
     void benchPrintsJsonLines() {
         Run r = run("bench", "--only", "mlp", "--reps", "3");
         assertEquals(0, r.code(), r.err());

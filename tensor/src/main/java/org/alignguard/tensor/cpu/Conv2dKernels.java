@@ -38,6 +38,9 @@ final class Conv2dKernels {
         return t < 0 ? 0 : Math.min(g.ow, t / g.stride + 1);
     }
 
+    /** Same-size stride-1 maps are unfolded by shifted masked vector loads; off with -Dalignguard.conv.shifted=false. */
+    static final boolean SHIFTED = !"false".equals(System.getProperty("alignguard.conv.shifted"));
+
     /** Unfolds image {@code img} of x into cols[(c*kh+i)*kw+j][oy*ow+ox]. */
     static void im2col(float[] x, int xOff, Geometry g, float[] cols) {
         im2colRows(x, xOff, g, 0, g.ckk(), cols, 0, g.ohw());
@@ -48,6 +51,10 @@ final class Conv2dKernels {
      * Padding positions get zeros; with stride 1 each output row is one array copy.
      */
     static void im2colRows(float[] x, int xOff, Geometry g, int r0, int r1, float[] cols, int dst, int ld) {
+        if (SHIFTED && Simd.ENABLED && g.stride == 1 && g.ow == g.w && g.oh == g.h && g.ohw() % VectorKernels.LANES == 0) {
+            ConvGemm.im2colShifted(x, xOff, g, r0, r1, cols, dst, ld);
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             int j = r % g.kw, i = (r / g.kw) % g.kh, c = r / (g.kw * g.kh);
             int lo = oxLo(g, j), hi = Math.max(lo, oxHi(g, j));

@@ -408,4 +408,41 @@ final class ConvGemm {
             }
         }
     }
+
+    /**
+     * im2col rows r0..r1 for stride 1 on a map whose output is as large as its input (padding
+     * (k−1)/2, as every 3×3 conv of the UNet), with oh·ow a multiple of the vector length. Row
+     * r = (c, i, j) is then channel c's plane shifted by (i − pad)·w + (j − pad), with the values that
+     * fall into the padding set to zero: one masked vector load and one store per vector of output,
+     * instead of a copy and border fills for every output row (a 4×4 map has 4 rows of 4 values).
+     * Lanes outside the mask are not read, so the shifted load may start in the plane before.
+     */
+    static void im2colShifted(float[] x, int xOff, Conv2dKernels.Geometry g, int r0, int r1, float[] cols, int dst, int ld) {
+        int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), pad = g.pad(), ohw = g.ohw(), plane = h * w;
+        int lanes = VectorKernels.LANES;
+        // valid[(i·kw + j)·ohw + p]: output pixel p reads inside the image for kernel tap (i, j).
+        boolean[] valid = new boolean[kh * kw * ohw];
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++)
+                for (int oy = 0; oy < h; oy++)
+                    for (int ox = 0; ox < w; ox++) {
+                        int iy = oy + i - pad, ix = ox + j - pad;
+                        valid[(i * kw + j) * ohw + oy * w + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    }
+        jdk.incubator.vector.VectorSpecies<Float> sp = VectorKernels.S;
+        for (int r = r0; r < r1; r++) {
+            int t = r % (kh * kw), c = r / (kh * kw), i = t / kw, j = t % kw;
+            int src = xOff + c * plane + (i - pad) * w + (j - pad), row = dst + (r - r0) * ld, vo = t * ohw;
+            for (int p = 0; p < ohw; p += lanes) {
+                if (src + p < 0 || src + p + lanes > x.length) {
+                    // The shifted window crosses the array's ends (first or last plane of the
+                    // array): plain loop; a masked load that crosses them is not intrinsified.
+                    for (int q = 0; q < lanes; q++) cols[row + p + q] = valid[vo + p + q] ? x[src + p + q] : 0f;
+                    continue;
+                }
+                jdk.incubator.vector.VectorMask<Float> m = jdk.incubator.vector.VectorMask.fromArray(sp, valid, vo + p);
+                FloatVector.fromArray(sp, x, src + p, m).intoArray(cols, row + p);
+            }
+        }
+    }
 }
