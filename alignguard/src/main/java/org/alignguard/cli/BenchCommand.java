@@ -33,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "0", description = "Timed repetitions (default: per benchmark).")
     int reps;
 
-    @Option(names = "--profile", description = "With --only dpo: time every backend op of the timed steps and print where the step goes, op by op (to standard error).")
+    @Option(names = "--profile", description = "With --only dpo or --only unet: time every backend op of the timed steps and print where the step goes, op by op (to standard error).")
     boolean profile;
 
     @Override public Integer call() throws java.io.IOException {
@@ -42,7 +42,8 @@ final class BenchCommand implements Callable<Integer> {
             if (!ALL.contains(w) && !EXTRA.contains(w))
                 throw new UserError("bench: unknown benchmark '" + w + "' (choose " + String.join(", ", ALL) + ", " + String.join(", ", EXTRA) + ")");
         if (reps < 0) throw new UserError("bench: --reps must be positive, got " + reps);
-        if (profile && !which.equals(List.of("dpo"))) throw new UserError("bench: --profile works with --only dpo");
+        if (profile && !(which.equals(List.of("dpo")) || which.equals(List.of("unet"))))
+            throw new UserError("bench: --profile works with --only dpo or --only unet");
         OpProfile prof = null;
         if (profile) {
             prof = new OpProfile(Backends.get());
@@ -57,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "sgemm512" -> device ? BackendBench.sgemm(512, 5, pick(11)) : KernelBench.sgemm(512, 20, pick(31));
                 case "sgemm1024" -> device ? BackendBench.sgemm(1024, 3, pick(7)) : KernelBench.sgemm(1024, 10, pick(21));
                 case "sgemm4096" -> device ? BackendBench.sgemm(4096, 1, pick(3)) : KernelBench.sgemm(4096, 1, pick(3));
-                case "unet" -> new Result("unet_forward_b16", UnetForwardBench.medianMs(Outputs.defaultModel(), 16, 3, pick(10)), "ms", pick(10), Parallel.THREADS);
+                case "unet" -> new Result("unet_forward_b16", UnetForwardBench.medianMs(Outputs.defaultModel(), 16, 3, pick(10), prof), "ms", pick(10), Parallel.THREADS);
                 case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
                 // On a device the warm-up is the kernel compiles (a few steps); on the CPU it is the JIT.
                 case "dpo" -> new Result("dpo_step_8pairs_r4", DpoStepBench.medianMs(Outputs.defaultModel(), 8, device ? 2 : 30, pick(40), prof), "ms", pick(40), Parallel.THREADS);

@@ -19,8 +19,8 @@ import org.alignguard.tensor.Tensor;
  *   backward:  ĝ = dy · γ[c]
  *   dx = rstd · (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)),  dγ[c] = Σ dy · x̂,  dβ[c] = Σ dy
  * </pre>
- * The scalar path accumulates statistics in double; the vector path ({@link NormVectors}) in float
- * lanes, added in a fixed order. The per-channel parameter gradients are summed over rows in row
+ * Both paths accumulate the forward statistics in double (the vector path, {@link NormVectors}, in
+ * double lanes added in a fixed order); the vector backward sums in float lanes. The per-channel parameter gradients are summed over rows in row
  * order (in double) after the parallel part, so results do not depend on the thread count.
  */
 final class NormKernels {
@@ -34,11 +34,12 @@ final class NormKernels {
         Parallel.forRange(L.rows(), 4L * L.rowLen(), r -> {
             int p = r * L.rowLen(), c0 = L.firstChannel(r);
             if (Simd.ENABLED) {
-                // The same two passes in float vector lanes; layer norm (one value per channel) applies
-                // its per-element affine along the row, group norm one folded affine per channel.
+                // The same two passes in double vector lanes; layer norm (one value per channel)
+                // applies its per-element affine along the row, group norm one folded affine per channel.
                 int n = L.rowLen();
-                float m = NormVectors.sum(xs, p, n) / n;
-                float rs = (float) (1.0 / Math.sqrt(NormVectors.sqDev(xs, p, n, m) / n + eps));
+                double mu = NormVectors.sumD(xs, p, n) / n;
+                float m = (float) mu;
+                float rs = (float) (1.0 / Math.sqrt(NormVectors.sqDevD(xs, p, n, mu) / n + eps));
                 mean[r] = m;
                 rstd[r] = rs;
                 if (L.spatial() == 1) {

@@ -1,39 +1,80 @@
 package org.alignguard.tensor.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API loops of {@link NormKernels}: one row (or one channel's run of a row) at a time. The
  * tail of a run that does not fill a vector is done with a masked vector, not scalar code, so a
- * run of any length gets the same arithmetic. Sums are in float lanes, added across lanes in a fixed
- * order ({@link VectorKernels#sumLanes}): the result does not depend on the thread count.
+ * run of any length gets the same arithmetic. The forward statistics are summed in double lanes, the
+ * backward's sums in float lanes; lanes are added in a fixed order, so the result does not depend on
+ * the thread count.
  */
 final class NormVectors {
     private NormVectors() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
     private static final int L = VectorKernels.LANES;
+    /** Double lanes of the same vector size: half as many, so a float vector converts in two parts. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, S.vectorShape());
 
     private static VectorMask<Float> tail(int i, int n) {
         return S.indexInRange(i, n);
     }
 
-    /** Σ (a[p+i] − mu)² over i < n. */
-    static float sqDev(float[] a, int p, int n, float mu) {
-        FloatVector m = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S);
+    /**
+     * Σ a[p+i] over i < n, in double lanes: the statistics of the forward pass keep double's range,
+     * so an activation of 1e20 (a diverging run) still gives a finite variance instead of one that
+     * overflows float to infinity and silently normalizes everything to β.
+     */
+    static double sumD(float[] a, int p, int n) {
+        DoubleVector acc0 = DoubleVector.zero(D), acc1 = DoubleVector.zero(D);
         int i = 0;
         for (; i + L <= n; i += L) {
-            FloatVector d = FloatVector.fromArray(S, a, p + i).sub(m);
-            acc = d.fma(d, acc);
+            FloatVector v = FloatVector.fromArray(S, a, p + i);
+            acc0 = acc0.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
+            acc1 = acc1.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
+        }
+        if (i < n) {
+            FloatVector v = FloatVector.fromArray(S, a, p + i, tail(i, n));   // masked-off lanes are 0
+            acc0 = acc0.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
+            acc1 = acc1.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
+        }
+        return sumLanes(acc0.add(acc1));
+    }
+
+    /** Σ (a[p+i] − mu)² over i < n, squared and summed in double lanes (see {@link #sumD}). */
+    static double sqDevD(float[] a, int p, int n, double mu) {
+        DoubleVector m = DoubleVector.broadcast(D, mu), acc0 = DoubleVector.zero(D), acc1 = DoubleVector.zero(D);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, p + i);
+            DoubleVector d0 = ((DoubleVector) v.convert(VectorOperators.F2D, 0)).sub(m);
+            DoubleVector d1 = ((DoubleVector) v.convert(VectorOperators.F2D, 1)).sub(m);
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
         }
         if (i < n) {
             VectorMask<Float> k = tail(i, n);
-            FloatVector d = FloatVector.fromArray(S, a, p + i, k).sub(m).blend(0f, k.not());
-            acc = d.fma(d, acc);
+            FloatVector v = FloatVector.fromArray(S, a, p + i, k);
+            boolean[] on = k.toArray();
+            VectorMask<Double> k0 = VectorMask.fromArray(D, on, 0), k1 = VectorMask.fromArray(D, on, D.length());
+            DoubleVector d0 = ((DoubleVector) v.convert(VectorOperators.F2D, 0)).sub(m).blend(0.0, k0.not());
+            DoubleVector d1 = ((DoubleVector) v.convert(VectorOperators.F2D, 1)).sub(m).blend(0.0, k1.not());
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
         }
-        return VectorKernels.sumLanes(acc);
+        return sumLanes(acc0.add(acc1));
+    }
+
+    /** Sum of the lanes in a fixed order. */
+    private static double sumLanes(DoubleVector v) {
+        double s = 0;
+        for (double x : v.toArray()) s += x;
+        return s;
     }
 
     /** y[q+i] = x[p+i]·scale + shift (group norm: one channel's run with its folded affine). */

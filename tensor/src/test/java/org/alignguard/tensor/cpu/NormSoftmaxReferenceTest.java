@@ -57,6 +57,21 @@ class NormSoftmaxReferenceTest {
         }
     }
 
+    /**
+     * Activations of 1e20 (a diverging run) square to more than float's range: the statistics are
+     * summed in double, so they still normalize to ±1 rather than to β everywhere, which would hide
+     * the divergence from the trainer's checks.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {16, 37})
+    void hugeActivationsStillNormalize(int d) {
+        float[] v = new float[d];
+        for (int j = 0; j < d; j++) v[j] = (j % 2 == 0 ? 1e20f : -1e20f);
+        NormResult r = be.layerNorm(Tensor.of(v, 1, d), null, null, 1e-5f);
+        float[] y = r.y().toArray();
+        for (int j = 0; j < d - (d % 2); j++) assertEquals(j % 2 == 0 ? 1.0 : -1.0, y[j], 0.1, "y[" + j + "]");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {5, 4, 7})
     void groupNormMatchesDoubleFormula(int hw) {
