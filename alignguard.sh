@@ -12,9 +12,11 @@ JAR="$ROOT/alignguard/target/alignguard.jar"
 # missing or empty argfile is one line, not a failed build.
 TORNADO_OPTS=""
 want_tornado=""
+sub=""   # the subcommand: the first word that is neither an option nor --backend's value
 prev=""
 for a in "$@"; do
   { [ "$a" = "--backend=tornado" ] || { [ "$prev" = "--backend" ] && [ "$a" = "tornado" ]; }; } && want_tornado=yes
+  case "$a" in -*) ;; *) [ -z "$sub" ] && [ "$prev" != "--backend" ] && sub="$a" ;; esac
   prev="$a"
 done
 case " ${ALIGNGUARD_JAVA_OPTS:-} " in *" -Dalignguard.backend=tornado "*) want_tornado=yes ;; esac
@@ -55,12 +57,6 @@ else
   # ~360 MB live: at 1152 MiB it runs two full collections a step and 10% slower (2.6 against 2.9
   # steps/s over 120 steps, docs/PERFORMANCE.md), so it gets up to 4 GiB.
   cap_mb=1152
-  sub=""
-  prev=""
-  for a in "$@"; do
-    case "$a" in -*) ;; *) [ "$prev" != "--backend" ] && { sub="$a"; break; } ;; esac
-    prev="$a"
-  done
   [ "$sub" = pretrain ] && cap_mb=4096
   heap_mb=$(( mem_kb / 1024 / 4 ))
   [ "$heap_mb" -lt 1024 ] && heap_mb=1024

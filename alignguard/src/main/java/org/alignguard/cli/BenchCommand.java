@@ -68,9 +68,9 @@ final class BenchCommand implements Callable<Integer> {
             };
             System.out.println(r.toJson());
             if (prof != null) {
-                System.err.print(OpProfile.table(prof.byMethod(), pick(40), prof.meanStepMs(), 40));
+                System.err.print(prof.table(prof.byMethod(), 40));
                 System.err.println();
-                System.err.print(OpProfile.table(prof.rows(), pick(40), prof.meanStepMs(), 60));
+                System.err.print(prof.table(prof.rows(), 60));
             }
             if (device) System.out.println(BackendBench.transfersJson(r.name(), Backends.get().stats().minus(before), (System.nanoTime() - t0) / 1e9));
         }

@@ -137,8 +137,12 @@ public final class OpProfile {
         return sb.toString();
     }
 
-    /** A plain-text table: per-step milliseconds and calls of each row, and its share of the total. */
-    public static String table(List<Row> rows, int steps, double stepMs, int limit) {
+    /**
+     * A plain-text table: per-step milliseconds and calls of each row, and its share of the total;
+     * per step means per step given to {@link #addStep}, whose mean wall time gives the last row.
+     */
+    public String table(List<Row> rows, int limit) {
+        int per = Math.max(1, steps);
         long total = 0;
         for (Row r : rows) total += r.nanos;
         StringBuilder sb = new StringBuilder();
@@ -146,10 +150,10 @@ public final class OpProfile {
         int n = 0;
         for (Row r : rows) {
             if (n++ >= limit) break;
-            sb.append(String.format(Locale.ROOT, "%-52s %10.2f %8.1f %6.1f%%%n", r.key, r.nanos / 1e6 / steps, (double) r.calls / steps, 100.0 * r.nanos / Math.max(1, total)));
+            sb.append(String.format(Locale.ROOT, "%-52s %10.2f %8.1f %6.1f%%%n", r.key, r.nanos / 1e6 / per, (double) r.calls / per, 100.0 * r.nanos / Math.max(1, total)));
         }
-        sb.append(String.format(Locale.ROOT, "%-52s %10.2f%n", "all backend calls", total / 1e6 / steps));
-        if (stepMs > 0) sb.append(String.format(Locale.ROOT, "%-52s %10.2f%n", "outside the backend (mean step - backend)", stepMs - total / 1e6 / steps));
+        sb.append(String.format(Locale.ROOT, "%-52s %10.2f%n", "all backend calls", total / 1e6 / per));
+        if (steps > 0) sb.append(String.format(Locale.ROOT, "%-52s %10.2f%n", "outside the backend (mean step - backend)", meanStepMs() - total / 1e6 / per));
         return sb.toString();
     }
 }

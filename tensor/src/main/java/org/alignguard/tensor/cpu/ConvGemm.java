@@ -420,15 +420,7 @@ final class ConvGemm {
     static void im2colShifted(float[] x, int xOff, Conv2dKernels.Geometry g, int r0, int r1, float[] cols, int dst, int ld) {
         int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), pad = g.pad(), ohw = g.ohw(), plane = h * w;
         int lanes = VectorKernels.LANES;
-        // valid[(i·kw + j)·ohw + p]: output pixel p reads inside the image for kernel tap (i, j).
-        boolean[] valid = new boolean[kh * kw * ohw];
-        for (int i = 0; i < kh; i++)
-            for (int j = 0; j < kw; j++)
-                for (int oy = 0; oy < h; oy++)
-                    for (int ox = 0; ox < w; ox++) {
-                        int iy = oy + i - pad, ix = ox + j - pad;
-                        valid[(i * kw + j) * ohw + oy * w + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                    }
+        boolean[] valid = VALID.computeIfAbsent(java.util.List.of(h, w, kh, kw, pad), key -> validTaps(h, w, kh, kw, pad));
         jdk.incubator.vector.VectorSpecies<Float> sp = VectorKernels.S;
         for (int r = r0; r < r1; r++) {
             int t = r % (kh * kw), c = r / (kh * kw), i = t / kw, j = t % kw;
@@ -444,5 +436,22 @@ final class ConvGemm {
                 FloatVector.fromArray(sp, x, src + p, m).intoArray(cols, row + p);
             }
         }
+    }
+
+    /** validTaps per map geometry (h, w, kh, kw, pad): a UNet has a handful, each built once. */
+    private static final java.util.Map<java.util.List<Integer>, boolean[]> VALID = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** valid[(i·kw + j)·h·w + p]: output pixel p reads inside the image for kernel tap (i, j). */
+    private static boolean[] validTaps(int h, int w, int kh, int kw, int pad) {
+        int ohw = h * w;
+        boolean[] valid = new boolean[kh * kw * ohw];
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++)
+                for (int oy = 0; oy < h; oy++)
+                    for (int ox = 0; ox < w; ox++) {
+                        int iy = oy + i - pad, ix = ox + j - pad;
+                        valid[(i * kw + j) * ohw + oy * w + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    }
+        return valid;
     }
 }

@@ -81,7 +81,8 @@ final class NormKernels {
         float[] dx = dxT.data();
         // Per (row, channel) sums of dy and dy·x̂, from which dγ and dβ follow.
         int cpg = L.channelsPerGroup();
-        float[] segDy = new float[L.rows() * cpg], segDyX = new float[L.rows() * cpg];
+        // With one value per segment (layer norm) the segment sums of dy are dy itself: no copy.
+        float[] segDy = L.spatial() == 1 ? dy : new float[L.rows() * cpg], segDyX = new float[L.rows() * cpg];
         Parallel.forRange(L.rows(), 6L * L.rowLen(), r -> {
             int p = r * L.rowLen(), c0 = L.firstChannel(r);
             float m = mean[r], rs = rstd[r];
@@ -89,15 +90,14 @@ final class NormKernels {
                 int n = L.rowLen(), sp = L.spatial();
                 float sumG, sumGX;
                 if (sp == 1) {
-                    // Layer norm: a segment is one value, so its sums are dy and dy·x̂ themselves.
-                    System.arraycopy(dy, p, segDy, r * cpg, n);
+                    // Layer norm: a segment is one value, so its sums are dy (segDy is dy) and dy·x̂.
                     NormVectors.dyXhat(dy, xs, p, m, rs, segDyX, r * cpg, n);
-                    sumG = g == null ? NormVectors.sum(dy, p, n) : NormVectors.dot(g, c0, dy, p, n);
-                    sumGX = g == null ? NormVectors.sum(segDyX, r * cpg, n) : NormVectors.dot(g, c0, segDyX, r * cpg, n);
+                    sumG = g == null ? VectorKernels.sum(dy, p, n) : VectorKernels.dot(g, c0, dy, p, n);
+                    sumGX = g == null ? VectorKernels.sum(segDyX, r * cpg, n) : VectorKernels.dot(g, c0, segDyX, r * cpg, n);
                 } else {
                     double sG = 0, sGX = 0;
                     for (int k = 0, q = p; k < cpg; k++, q += sp) {
-                        float sDy = NormVectors.sum(dy, q, sp), sDyX = rs * NormVectors.dotCentered(dy, xs, q, m, sp);
+                        float sDy = VectorKernels.sum(dy, q, sp), sDyX = rs * NormVectors.dotCentered(dy, xs, q, m, sp);
                         segDy[r * cpg + k] = sDy;
                         segDyX[r * cpg + k] = sDyX;
                         float gk = g == null ? 1f : g[c0 + k];
@@ -123,7 +123,7 @@ final class NormKernels {
                     sDy += dy[q];
                     sDyX += dy[q] * xh;
                 }
-                segDy[r * cpg + k] = (float) sDy;
+                if (segDy != dy) segDy[r * cpg + k] = (float) sDy;
                 segDyX[r * cpg + k] = (float) sDyX;
                 float gk = g == null ? 1f : g[c0 + k];
                 sumG += gk * sDy;

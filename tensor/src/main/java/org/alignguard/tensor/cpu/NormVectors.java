@@ -60,8 +60,8 @@ final class NormVectors {
         if (i < n) {
             VectorMask<Float> k = tail(i, n);
             FloatVector v = FloatVector.fromArray(S, a, p + i, k);
-            boolean[] on = k.toArray();
-            VectorMask<Double> k0 = VectorMask.fromArray(D, on, 0), k1 = VectorMask.fromArray(D, on, D.length());
+            long on = k.toLong();   // lane bits: the low half for part 0, the high half for part 1
+            VectorMask<Double> k0 = VectorMask.fromLong(D, on), k1 = VectorMask.fromLong(D, on >>> D.length());
             DoubleVector d0 = ((DoubleVector) v.convert(VectorOperators.F2D, 0)).sub(m).blend(0.0, k0.not());
             DoubleVector d1 = ((DoubleVector) v.convert(VectorOperators.F2D, 1)).sub(m).blend(0.0, k1.not());
             acc0 = d0.fma(d0, acc0);
@@ -107,18 +107,6 @@ final class NormVectors {
         }
     }
 
-    /** Σ a[pa+i]·b[pb+i] over i < n (masked-off lanes load as 0). */
-    static float dot(float[] a, int pa, float[] b, int pb, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i + L <= n; i += L) acc = FloatVector.fromArray(S, a, pa + i).fma(FloatVector.fromArray(S, b, pb + i), acc);
-        if (i < n) {
-            VectorMask<Float> k = tail(i, n);
-            acc = FloatVector.fromArray(S, a, pa + i, k).fma(FloatVector.fromArray(S, b, pb + i, k), acc);
-        }
-        return VectorKernels.sumLanes(acc);
-    }
-
     /** Σ dy[q+i]·(x[q+i] − mu) over i < n. */
     static float dotCentered(float[] dy, float[] x, int q, float mu, int n) {
         FloatVector m = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S);
@@ -128,15 +116,6 @@ final class NormVectors {
             VectorMask<Float> k = tail(i, n);   // dy's masked-off lanes load as 0
             acc = FloatVector.fromArray(S, x, q + i, k).sub(m).fma(FloatVector.fromArray(S, dy, q + i, k), acc);
         }
-        return VectorKernels.sumLanes(acc);
-    }
-
-    /** Σ a[p+i] over i < n (masked tail). */
-    static float sum(float[] a, int p, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i + L <= n; i += L) acc = acc.add(FloatVector.fromArray(S, a, p + i));
-        if (i < n) acc = acc.add(FloatVector.fromArray(S, a, p + i, tail(i, n)));
         return VectorKernels.sumLanes(acc);
     }
 

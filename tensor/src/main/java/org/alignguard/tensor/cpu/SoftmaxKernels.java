@@ -58,7 +58,7 @@ final class SoftmaxKernels {
                 for (int i = 0; i < n; i++) s += g[p + i];
                 for (int i = 0; i < n; i++) dx[p + i] = g[p + i] - (float) Math.exp(y[p + i]) * (float) s;
             } else if (Simd.ENABLED) {
-                VectorKernels.softmaxGrad(y, g, NormVectors.dot(g, p, y, p, n), dx, p, n);
+                VectorKernels.softmaxGrad(y, g, VectorKernels.dot(g, p, y, p, n), dx, p, n);
             } else {
                 for (int i = 0; i < n; i++) s += g[p + i] * y[p + i];
                 for (int i = 0; i < n; i++) dx[p + i] = y[p + i] * (g[p + i] - (float) s);

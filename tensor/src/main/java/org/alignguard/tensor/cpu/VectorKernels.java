@@ -308,6 +308,18 @@ final class VectorKernels {
         }
     }
 
+    /** Σ a[pa+i]·b[pb+i] over i < n (masked-off lanes load as 0). */
+    static float dot(float[] a, int pa, float[] b, int pb, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) acc = FloatVector.fromArray(S, a, pa + i).fma(FloatVector.fromArray(S, b, pb + i), acc);
+        if (i < n) {
+            VectorMask<Float> k = S.indexInRange(i, n);
+            acc = FloatVector.fromArray(S, a, pa + i, k).fma(FloatVector.fromArray(S, b, pb + i, k), acc);
+        }
+        return sumLanes(acc);
+    }
+
     /** y[py + i] += alpha * x[px + i]. */
     static void axpy(float alpha, float[] x, int px, float[] y, int py, int n) {
         int bound = S.loopBound(n), i = 0;

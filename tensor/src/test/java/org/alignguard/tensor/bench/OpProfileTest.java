@@ -40,7 +40,7 @@ class OpProfileTest {
         assertTrue(rows.stream().anyMatch(x -> x.key.equals("contiguous [3,2]") && x.calls == 1));
         // The outputs' allocations happen inside the ops: they are not rows of their own.
         assertTrue(rows.stream().noneMatch(x -> x.method.equals("allocate")));
-        String table = OpProfile.table(prof.byMethod(), 1, 0, 10);
+        String table = prof.table(prof.byMethod(), 10);
         assertTrue(table.contains("unary RELU") && table.contains("all backend calls"), table);
     }
 }

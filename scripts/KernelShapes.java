@@ -1,0 +1,55 @@
+import java.util.Random;
+import org.alignguard.tensor.Backends;
+import org.alignguard.tensor.Rng;
+import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.UnaryOp;
+import org.alignguard.tensor.cpu.Sgemm;
+
+/**
+ * The kernels of the UNet's small maps, one shape at a time (docs/PERFORMANCE.md, issue 14): conv2d
+ * forward and input gradient at the batch-16 shapes of a DPO step, the GEMM a 4×4 convolution runs
+ * (64×256×576), and softmax beside an exp over the same values. Each figure is the fastest of 10
+ * blocks of 20 calls after warm-up, in µs: the minimum, because this host's neighbours move means.
+ *
+ *   mvn -q -B -o compile -pl tensor
+ *   java --add-modules jdk.incubator.vector -cp tensor/target/classes scripts/KernelShapes.java
+ *   (add -Dalignguard.conv.shifted=false before -cp to unfold small maps the old way)
+ */
+public class KernelShapes {
+    static double fastest(Runnable r) {
+        for (int i = 0; i < 50; i++) r.run();
+        double best = Double.MAX_VALUE;
+        for (int b = 0; b < 10; b++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) r.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e3 / 20);
+        }
+        return best;
+    }
+
+    public static void main(String[] args) {
+        Rng rng = new Rng(1);
+        int[][] convs = {{16, 64, 4, 64}, {16, 64, 4, 128}, {16, 128, 4, 64}, {16, 64, 8, 64}, {16, 32, 16, 32}};
+        for (int[] s : convs) {
+            Tensor x = Tensor.rand(rng, s[0], s[1], s[2], s[2]), w = Tensor.rand(rng, s[3], s[1], 3, 3), b = Tensor.rand(rng, s[3]);
+            Tensor gy = Tensor.rand(rng, s[0], s[3], s[2], s[2]);
+            double fwd = fastest(() -> x.conv2d(w, b, 1, 1));
+            double gin = fastest(() -> Backends.get().conv2dGradInput(gy, w, x.shape(), 1, 1));
+            double flop = 2.0 * s[0] * s[2] * s[2] * s[3] * s[1] * 9;
+            System.out.printf("conv2d x[%d,%d,%d,%d] -> %d channels: forward %.0f us (%.0f GFLOP/s), input gradient %.0f us%n",
+                    s[0], s[1], s[2], s[2], s[3], fwd, flop / fwd / 1e3, gin);
+        }
+        int m = 64, n = 256, k = 576;
+        float[] a = new float[m * k], bb = new float[k * n], c = new float[m * n];
+        Random r = new Random(1);
+        for (int i = 0; i < a.length; i++) a[i] = r.nextFloat();
+        for (int i = 0; i < bb.length; i++) bb[i] = r.nextFloat();
+        double g = fastest(() -> Sgemm.gemm(m, n, k, a, 0, k, 1, bb, 0, n, 1, c, 0, n, false, true));
+        System.out.printf("gemm %dx%dx%d: %.0f us (%.0f GFLOP/s)%n", m, n, k, g, 2.0 * m * n * k / g / 1e3);
+        for (int[] s : new int[][] {{16, 4, 64, 64}, {16, 4, 64, 24}, {256, 1024}}) {
+            Tensor x = Tensor.randn(rng, s);
+            System.out.printf("softmax %s: %.0f us; exp of the same values %.0f us%n", java.util.Arrays.toString(s),
+                    fastest(() -> x.softmax(-1)), fastest(() -> x.unary(UnaryOp.EXP)));
+        }
+    }
+}
