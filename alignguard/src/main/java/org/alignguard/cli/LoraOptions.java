@@ -17,7 +17,10 @@ final class LoraOptions {
     @Option(names = "--lora-scale", paramLabel = "S", description = "Scale of the LoRA(s): one value for all, or one per --lora (default: 1).")
     List<Float> scales = new ArrayList<>();
 
-    /** Attaches every --lora to the model's UNet; errors name the file. */
+    /**
+     * Attaches every --lora to the model's UNet and folds it into the weights (W ← W + s·ΔW): these
+     * commands only sample, so the update costs nothing per step. Errors name the file.
+     */
     void attach(TextToImageModel model) {
         if (scales.size() > 1 && scales.size() != loras.size())
             throw new UserError("--lora-scale: give one value, or one per --lora (" + loras.size() + " LoRAs, " + scales.size() + " scales)");
@@ -36,6 +39,7 @@ final class LoraOptions {
         try {
             LoraFile.Attached a = LoraFile.attach(model, LoraFile.read(file), scale);
             if (a.warning() != null) System.err.println("warning: " + a.warning());
+            a.network().merge();
             return a.network();
         } catch (IOException | RuntimeException e) {
             throw new UserError(e.getMessage(), 2, e);

@@ -37,7 +37,9 @@ public final class Variants {
         LoraFile.Loaded l = LoraFile.read(file);
         return new FileVariant(name, seconds) {
             @Override public Applied applyTo(TextToImageModel model) throws IOException {
+                // Folded into the weights for sampling (W ← W + ΔW: no extra matmul per step); detach restores W exactly.
                 LoraNetwork net = LoraFile.attach(model, l, 1f).network();
+                net.merge();
                 return applied(Sampling.PLAIN, net::detach);
             }
         };
