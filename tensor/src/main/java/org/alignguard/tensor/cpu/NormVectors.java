@@ -4,6 +4,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -70,12 +71,20 @@ final class NormVectors {
         return sumLanes(acc0.add(acc1));
     }
 
-    /** Sum of the lanes in a fixed order. */
+    /** Sum of the lanes in a fixed order: a butterfly of lane-wise adds, as {@link VectorKernels#sumLanes}. */
     private static double sumLanes(DoubleVector v) {
-        double s = 0;
-        for (double x : v.toArray()) s += x;
-        return s;
+        if (DL >= 8) v = v.add(v.rearrange(XOR4));
+        if (DL >= 4) v = v.add(v.rearrange(XOR2));
+        return v.add(v.rearrange(XOR1)).lane(0);
     }
+
+    private static final int DL = D.length();
+
+    private static VectorShuffle<Double> xor(int k) {
+        return VectorShuffle.fromOp(D, i -> i ^ Math.min(k, Math.max(1, DL / 2)));
+    }
+
+    private static final VectorShuffle<Double> XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
 
     /** y[q+i] = x[p+i]·scale + shift (group norm: one channel's run with its folded affine). */
     static void scaleShift(float[] x, int p, float scale, float shift, float[] y, int q, int n) {
