@@ -52,7 +52,7 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     // (docs/RESULTS.md, "How choices were made", e5). Strings, because the command line's
     // annotations need constants.
     public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
-            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "20", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5";
+            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "80", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5";
 
     public static DpoConfig defaults(long seed) {
         return new DpoConfig(Float.parseFloat(BETA), Float.parseFloat(LR), Integer.parseInt(WARMUP), Integer.parseInt(STEPS), Integer.parseInt(BATCH),
