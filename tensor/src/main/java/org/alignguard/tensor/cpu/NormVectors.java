@@ -4,7 +4,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -44,7 +43,9 @@ final class NormVectors {
             acc0 = acc0.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
             acc1 = acc1.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
         }
-        return sumLanes(acc0.add(acc1));
+        double[] t = LANE_SCRATCH.get();
+        acc0.add(acc1).intoArray(t, 0);
+        return sumStored(t);
     }
 
     /** Σ (a[p+i] − mu)² over i < n, squared and summed in double lanes (see {@link #sumD}). */
@@ -68,23 +69,19 @@ final class NormVectors {
             acc0 = d0.fma(d0, acc0);
             acc1 = d1.fma(d1, acc1);
         }
-        return sumLanes(acc0.add(acc1));
+        double[] t = LANE_SCRATCH.get();
+        acc0.add(acc1).intoArray(t, 0);
+        return sumStored(t);
     }
 
-    /** Sum of the lanes in a fixed order: a butterfly of lane-wise adds, as {@link VectorKernels#sumLanes}. */
-    private static double sumLanes(DoubleVector v) {
-        if (DL >= 8) v = v.add(v.rearrange(XOR4));
-        if (DL >= 4) v = v.add(v.rearrange(XOR2));
-        return v.add(v.rearrange(XOR1)).lane(0);
+    /** Sum of the double lanes stored in t, in the butterfly order of {@link VectorKernels#sumStored} (callers store, never pass, the vector). */
+    private static double sumStored(double[] t) {
+        for (int w = t.length / 2; w >= 1; w >>= 1)
+            for (int i = 0; i < w; i++) t[i] += t[i + w];
+        return t[0];
     }
 
-    private static final int DL = D.length();
-
-    private static VectorShuffle<Double> xor(int k) {
-        return VectorShuffle.fromOp(D, i -> i ^ Math.min(k, Math.max(1, DL / 2)));
-    }
-
-    private static final VectorShuffle<Double> XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
+    private static final ThreadLocal<double[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new double[D.length()]);
 
     /** y[q+i] = x[p+i]·scale + shift (group norm: one channel's run with its folded affine). */
     static void scaleShift(float[] x, int p, float scale, float shift, float[] y, int q, int n) {
@@ -125,7 +122,9 @@ final class NormVectors {
             VectorMask<Float> k = tail(i, n);   // dy's masked-off lanes load as 0
             acc = FloatVector.fromArray(S, x, q + i, k).sub(m).fma(FloatVector.fromArray(S, dy, q + i, k), acc);
         }
-        return VectorKernels.sumLanes(acc);
+        float[] t = VectorKernels.laneScratch();
+        acc.intoArray(t, 0);
+        return VectorKernels.sumStored(t);
     }
 
     /** out[o+i] = dy[q+i]·(x[q+i] − mu)·rs: layer norm's dy·x̂, the per-element terms of dγ. */

@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.alignguard.tensor.BinaryOp;
 import org.alignguard.tensor.UnaryOp;
@@ -208,7 +207,9 @@ final class VectorKernels {
             acc1 = acc1.add(FloatVector.fromArray(S, a, p + i + LANES));
         }
         for (; i < bound; i += LANES) acc0 = acc0.add(FloatVector.fromArray(S, a, p + i));
-        float s = sumLanes(acc0.add(acc1));
+        float[] t = laneScratch();
+        acc0.add(acc1).intoArray(t, 0);
+        float s = sumStored(t);
         for (; i < n; i++) s += a[p + i];
         return s;
     }
@@ -263,24 +264,25 @@ final class VectorKernels {
     }
 
     /**
-     * Sum of the lanes in a fixed order: a butterfly of lane-wise adds (v + v with lanes i and i^8
-     * swapped, then i^4, i^2, i^1), the same on every JIT tier, where reduceLanes' order differs between
-     * compiled and interpreted code. 2 ns against 9–35 for the copy to an array and scalar loop it
-     * replaces, which also boxed its vector whenever C2 did not inline it (JFR: ~0.5 GB of garbage
-     * over a DPO benchmark).
+     * Sum of the lanes of a vector that the caller stored into t (from {@link #laneScratch}), in a fixed
+     * butterfly order: t[i] += t[i + w] for w = LANES/2, …, 1. The order is the same on every JIT tier,
+     * where reduceLanes' differs between compiled and interpreted code. Callers store the vector and
+     * pass the array, never the vector: a vector passed to a method that C2 does not inline (it runs
+     * out of node budget after an inlined exp: NodeCountInliningCutoff) is boxed into a fresh object on
+     * every call (JFR over a DPO benchmark: ~0.5 GB of such garbage).
      */
-    static float sumLanes(FloatVector v) {
-        if (LANES >= 16) v = v.add(v.rearrange(XOR8));
-        if (LANES >= 8) v = v.add(v.rearrange(XOR4));
-        if (LANES >= 4) v = v.add(v.rearrange(XOR2));
-        return v.add(v.rearrange(XOR1)).lane(0);
+    static float sumStored(float[] t) {
+        for (int w = LANES / 2; w >= 1; w >>= 1)
+            for (int i = 0; i < w; i++) t[i] += t[i + w];
+        return t[0];
     }
 
-    private static VectorShuffle<Float> xor(int k) {
-        return VectorShuffle.fromOp(S, i -> i ^ Math.min(k, Math.max(1, LANES / 2)));
+    /** This thread's LANES floats for {@link #sumStored}. */
+    static float[] laneScratch() {
+        return LANE_SCRATCH.get();
     }
 
-    private static final VectorShuffle<Float> XOR8 = xor(8), XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
+    private static final ThreadLocal<float[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new float[LANES]);
 
     /** max of a[p .. p+n). */
     static float max(float[] a, int p, int n) {
@@ -310,7 +312,9 @@ final class VectorKernels {
             e.intoArray(y, q + i, k);
             acc = acc.add(e);
         }
-        return sumLanes(acc);
+        float[] t = laneScratch();
+        acc.intoArray(t, 0);
+        return sumStored(t);
     }
 
     /** y[q+i] = a·x[p+i] (in place allowed). */
@@ -345,7 +349,9 @@ final class VectorKernels {
             VectorMask<Float> k = S.indexInRange(i, n);
             acc = FloatVector.fromArray(S, a, pa + i, k).fma(FloatVector.fromArray(S, b, pb + i, k), acc);
         }
-        return sumLanes(acc);
+        float[] t = laneScratch();
+        acc.intoArray(t, 0);
+        return sumStored(t);
     }
 
     /** y[py + i] += alpha * x[px + i]. */
