@@ -40,8 +40,8 @@ final class ConvGemm {
         final float[] tile = new float[MR * NR];
         final int[] seg = new int[3 * NR];
         int[] pix = new int[0];
-        float[] xp = new float[0];
-        int[] padLayout;
+        /** Zero-padded image buffers by layout (cin, h, w, pad): a UNet has a handful, and a buffer's border, never written, stays zero. */
+        final java.util.Map<java.util.List<Integer>, float[]> padded = new java.util.HashMap<>();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -58,6 +58,14 @@ final class ConvGemm {
         int padNext;
         float[] a = new float[0];
         float[] c = new float[0];
+        /** The forward convolutions' packed weights (one call at a time on this thread). */
+        float[] w = new float[0];
+
+        /** The packed-weight buffer, grown to hold {@code size} floats. */
+        float[] weights(int size) {
+            if (w.length < size) w = new float[size];
+            return w;
+        }
 
         float[] padded(int[] key, int size) {
             for (int i = 0; i < 2; i++)
@@ -76,8 +84,12 @@ final class ConvGemm {
      * kstep or the rest) lies at ap[k0*mp ...], its row panel ir at + ir*kc, in packA's layout.
      */
     static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs) {
+        return packWhole(m, k, kstep, a, o, rs, cs, new float[roundUp(m, MR) * k]);
+    }
+
+    /** {@link #packWhole} into ap (at least roundUp(m, MR)·k long; that part is overwritten whole, partial panels zero-filled). */
+    private static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
         int mp = roundUp(m, MR);
-        float[] ap = new float[mp * k];
         for (int k0 = 0; k0 < k; k0 += kstep) {
             int kc = Math.min(kstep, k - k0);
             for (int ir = 0; ir < m; ir += MR)
@@ -125,7 +137,7 @@ final class ConvGemm {
         }
         int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), xImg = g.cin() * g.h() * g.w();
         int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
-        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1);
+        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
         Parallel.forChunks(g.n() * panelsN, (long) m * ckk * NR, (t0, t1) -> {
             Scratch s = SCRATCH.get();
             if (s.cols.length < ckk * ohw) s.cols = new float[ckk * ohw];
@@ -165,13 +177,14 @@ final class ConvGemm {
         int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad(), kh = g.kh(), kw = g.kw();
         int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), ow = g.ow();
         int hp = h + 2 * pad, wp = w + 2 * pad, xpImg = cin * hp * wp;
-        int[] layout = {cin, h, w, pad}, koff = new int[ckk];
+        java.util.List<Integer> layout = java.util.List.of(cin, h, w, pad);
+        int[] koff = new int[ckk];
         for (int k = 0, kk = kh * kw; k < ckk; k++) {
             int c = k / kk, t = k - c * kk, i = t / kw, j = t - i * kw;
             koff[k] = (c * hp + i) * wp + j;
         }
         int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
-        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1);
+        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
         Parallel.forChunks(n * panelsN, (long) m * ckk * NR, (t0, t1) -> {
             Scratch s = SCRATCH.get();
             int ncMax = Math.min(NC, roundUp(ohw, NR));
@@ -188,11 +201,7 @@ final class ConvGemm {
                     xp = xs;
                     xImg = xo + img * xpImg;
                 } else {
-                    if (s.padLayout == null || !java.util.Arrays.equals(s.padLayout, layout)) {
-                        s.xp = new float[xpImg];
-                        s.padLayout = layout;
-                    }
-                    xp = s.xp;
+                    xp = s.padded.computeIfAbsent(layout, key -> new float[xpImg]);
                     xImg = 0;
                     for (int c = 0; c < cin; c++) {
                         int src = xo + (img * cin + c) * h * w, dst = (c * hp + pad) * wp + pad;
