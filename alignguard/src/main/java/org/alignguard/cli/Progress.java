@@ -13,11 +13,19 @@ final class Progress implements ProgressListener, AutoCloseable {
     private final Map<String, Double> smoothed = new HashMap<>();
 
     @Override public void onStep(String phase, long step, long total, double loss) {
-        ProgressBar bar = bars.computeIfAbsent(phase, p -> {
+        ProgressBar bar = bars.get(phase);
+        if (bar == null) {
+            // A new phase ends the previous one. Its bar is closed AND dropped: closing every bar ever
+            // made at each new phase blocked on each of them in turn, so an attack with hundreds of
+            // (concept, seed) phases slowed down case after case (black-box on the experts: 45 s a
+            // case instead of 2).
             bars.values().forEach(ProgressBar::close);
-            return new ProgressBarBuilder().setTaskName(p).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+            bars.clear();
+            smoothed.keySet().retainAll(java.util.Set.of(phase));
+            bar = new ProgressBarBuilder().setTaskName(phase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(500).showSpeed().startsFrom(step - 1, java.time.Duration.ZERO).build();
-        });
+            bars.put(phase, bar);
+        }
         bar.stepTo(step);
         if (!Double.isNaN(loss)) {
             double s = smoothed.merge(phase, loss, (old, x) -> 0.98 * old + 0.02 * x);
@@ -31,5 +39,11 @@ final class Progress implements ProgressListener, AutoCloseable {
 
     @Override public void close() {
         bars.values().forEach(ProgressBar::close);
+        bars.clear();
+    }
+
+    /** Bars still open: at most the current phase's. */
+    int openBars() {
+        return bars.size();
     }
 }
