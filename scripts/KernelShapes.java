@@ -1,5 +1,6 @@
 import java.util.Random;
 import org.alignguard.tensor.Backends;
+import org.alignguard.tensor.BinaryOp;
 import org.alignguard.tensor.Rng;
 import org.alignguard.tensor.Tensor;
 import org.alignguard.tensor.UnaryOp;
@@ -8,8 +9,10 @@ import org.alignguard.tensor.cpu.Sgemm;
 /**
  * The kernels of the UNet's small maps, one shape at a time (docs/PERFORMANCE.md, issue 14): conv2d
  * forward and input gradient at the batch-16 shapes of a DPO step, the GEMM a 4×4 convolution runs
- * (64×256×576), and softmax beside an exp over the same values. Each figure is the fastest of 10
- * blocks of 20 calls after warm-up, in µs: the minimum, because this host's neighbours move means.
+ * (64×256×576), GELU's gradient beside SiLU's, and softmax beside an exp over the same values.
+ * Each figure is the fastest of 10 blocks of 20 calls after warm-up, in µs: the minimum, because
+ * this host's neighbours move means. To compare two commits, compile each one's tensor module and
+ * alternate the runs (-cp OLD/tensor/target/classes, then the new).
  *
  *   mvn -q -B -o compile -pl tensor
  *   java --add-modules jdk.incubator.vector -cp tensor/target/classes scripts/KernelShapes.java
@@ -46,6 +49,10 @@ public class KernelShapes {
         for (int i = 0; i < bb.length; i++) bb[i] = r.nextFloat();
         double g = fastest(() -> Sgemm.gemm(m, n, k, a, 0, k, 1, bb, 0, n, 1, c, 0, n, false, true));
         System.out.printf("gemm %dx%dx%d: %.0f us (%.0f GFLOP/s)%n", m, n, k, g, 2.0 * m * n * k / g / 1e3);
+        Tensor gx = Tensor.randn(rng, 16, 64, 256), gy = Tensor.randn(rng, 16, 64, 256);
+        System.out.printf("gelu gradient [16,64,256]: %.0f us; silu gradient %.0f us; gelu %.0f us%n",
+                fastest(() -> gx.binary(BinaryOp.GELU_GRAD, gy)), fastest(() -> gx.binary(BinaryOp.SILU_GRAD, gy)),
+                fastest(() -> gx.unary(UnaryOp.GELU)));
         for (int[] s : new int[][] {{16, 4, 64, 64}, {16, 4, 64, 24}, {256, 1024}}) {
             Tensor x = Tensor.randn(rng, s);
             System.out.printf("softmax %s: %.0f us; exp of the same values %.0f us%n", java.util.Arrays.toString(s),

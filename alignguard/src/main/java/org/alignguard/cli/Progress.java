@@ -17,11 +17,10 @@ final class Progress implements ProgressListener, AutoCloseable {
         if (bar == null) {
             // A new phase ends the previous one. Its bar is closed AND dropped: closing every bar ever
             // made at each new phase blocked on each of them in turn, so an attack with hundreds of
-            // (concept, seed) phases slowed down case after case (black-box on the experts: 45 s a
-            // case instead of 2).
+            // (concept, seed) phases slowed down case after case (docs/PERFORMANCE.md, red-teaming).
             bars.values().forEach(ProgressBar::close);
             bars.clear();
-            smoothed.keySet().retainAll(java.util.Set.of(phase));
+            smoothed.clear();
             bar = new ProgressBarBuilder().setTaskName(phase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(500).showSpeed().startsFrom(step - 1, java.time.Duration.ZERO).build();
             bars.put(phase, bar);

@@ -190,18 +190,19 @@ final class ConvGemm {
             int ncMax = Math.min(NC, roundUp(ohw, NR));
             if (s.b.length < ncMax * kstep) s.b = new float[ncMax * kstep];
             float[] bp = s.b;
+            // This thread's zero-padded buffer for the layout (stays in L2; its border, never
+            // written, stays zero): looked up once per chunk, each image copied into it in turn.
+            float[] padBuf = pad == 0 ? null : s.padded.computeIfAbsent(layout, key -> new float[xpImg]);
             for (int img = t0 / panelsN; img * panelsN < t1; img++) {
                 int j0 = Math.max(0, t0 - img * panelsN) * NR, j1 = Math.min(ohw, (t1 - img * panelsN) * NR);
                 int yOff = img * m * ohw;
-                // This image zero-padded into a per-thread buffer (stays in L2; its border, never
-                // written, stays zero while the layout is the same).
                 final float[] xp;
                 final int xImg;
                 if (pad == 0) {
                     xp = xs;
                     xImg = xo + img * xpImg;
                 } else {
-                    xp = s.padded.computeIfAbsent(layout, key -> new float[xpImg]);
+                    xp = padBuf;
                     xImg = 0;
                     for (int c = 0; c < cin; c++) {
                         int src = xo + (img * cin + c) * h * w, dst = (c * hp + pad) * wp + pad;

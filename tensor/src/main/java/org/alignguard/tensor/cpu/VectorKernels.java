@@ -109,7 +109,7 @@ final class VectorKernels {
     /**
      * GELU_GRAD: y · (Φ(x) + x·φ(x)), in two loops of one exp each: Φ(x) into a scratch row, then the
      * rest. One loop with both exps grew past C2's node budget, which left the second exp a call on
-     * boxed vectors: 3 ns per element, against 0.7 for SiLU's gradient.
+     * boxed vectors (docs/PERFORMANCE.md, ninth session).
      */
     private static int geluGrad(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int n) {
         int bound = S.loopBound(n);
@@ -269,7 +269,7 @@ final class VectorKernels {
      * where reduceLanes' differs between compiled and interpreted code. Callers store the vector and
      * pass the array, never the vector: a vector passed to a method that C2 does not inline (it runs
      * out of node budget after an inlined exp: NodeCountInliningCutoff) is boxed into a fresh object on
-     * every call (JFR over a DPO benchmark: ~0.5 GB of such garbage).
+     * every call (docs/PERFORMANCE.md, ninth session).
      */
     static float sumStored(float[] t) {
         for (int w = LANES / 2; w >= 1; w >>= 1)
@@ -297,14 +297,29 @@ final class VectorKernels {
     }
 
     /**
-     * y[q+i] = exp(x[p+i] - m); returns the sum of the y (softmax's numerator and denominator). The
-     * tail is a masked vector, so every element gets the same exp (a short row such as 24 would
-     * otherwise do a third of its elements with scalar Math.exp).
+     * y[q+i] = exp(x[p+i] - m); returns the sum of the y (softmax's numerator and denominator). Each
+     * loop below has ONE exp call site: with a second one for a tail, C2 ran out of node budget and left
+     * it a call on boxed vectors (docs/PERFORMANCE.md, ninth session). Rows of whole vectors run
+     * unmasked; other rows mask every vector (all lanes on but in the last), which long rows should
+     * not pay for.
      */
     static float expShiftSum(float[] x, int p, float m, float[] y, int q, int n) {
-        // One loop, masked on every vector (all lanes but in the last), so exp has ONE call site: with
-        // a second for the tail, C2 ran out of node budget and left that one a call on boxed vectors,
-        // which made a row of 24 cost 4× its exps.
+        return n % LANES == 0 ? expShiftSumWhole(x, p, m, y, q, n) : expShiftSumMasked(x, p, m, y, q, n);
+    }
+
+    private static float expShiftSumWhole(float[] x, int p, float m, float[] y, int q, int n) {
+        FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += LANES) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, p + i).sub(vm));
+            e.intoArray(y, q + i);
+            acc = acc.add(e);
+        }
+        float[] t = laneScratch();
+        acc.intoArray(t, 0);
+        return sumStored(t);
+    }
+
+    private static float expShiftSumMasked(float[] x, int p, float m, float[] y, int q, int n) {
         FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
         for (int i = 0; i < n; i += LANES) {
             VectorMask<Float> k = S.indexInRange(i, n);

@@ -24,7 +24,7 @@ class LaneSumTest {
     }
 
     @Test
-    void softmaxRowsSumToOneAtEveryShortLength() {
+    void expShiftSumMatchesDoubleReferencesAtShortLengths() {
         // Rows shorter than, equal to and just over one vector: the masked exp-and-sum of softmax.
         for (int len : new int[] {3, VectorKernels.LANES, VectorKernels.LANES + 8, 2 * VectorKernels.LANES + 1}) {
             float[] x = new float[len], y = new float[len];
