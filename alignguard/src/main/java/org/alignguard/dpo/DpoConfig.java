@@ -21,9 +21,17 @@ package org.alignguard.dpo;
  * @param keepBenign          share of the preservation batch drawn from benign captions with their renders
  *                            (the rest: safe twins, and kept unsafe concepts where some are not erased)
  * @param promptNoise         probability that a training prompt gets unknown words and loses grammar words ({@link PromptNoise})
+ * @param anchorWeight        weight μ of the unsafe-prompt anchor (0 = off), see {@link DpoTrainer}
  */
 public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
-                        int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise) {
+                        int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
+                        float anchorWeight) {
+    /** Without the unsafe-prompt anchor. */
+    public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
+                     int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise) {
+        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise, 0f);
+    }
+
     /** Without benign preservation and prompt noise: the method as first shipped. */
     public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
                      int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery) {
@@ -40,6 +48,7 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
         positive("clip", clip);
         if (!(emptyPromptFraction >= 0 && emptyPromptFraction < 1)) throw new IllegalArgumentException("empty-prompt fraction must be in [0, 1), got " + emptyPromptFraction);
         if (!(preserveWeight >= 0) || !Float.isFinite(preserveWeight)) throw new IllegalArgumentException("preservation weight must be >= 0, got " + preserveWeight);
+        if (!(anchorWeight >= 0) || !Float.isFinite(anchorWeight)) throw new IllegalArgumentException("anchor weight must be >= 0, got " + anchorWeight);
         if (probeEvery < 0) throw new IllegalArgumentException("probe interval must be >= 0, got " + probeEvery);
     }
 
@@ -52,20 +61,21 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     // (docs/RESULTS.md, "How choices were made", e5). Strings, because the command line's
     // annotations need constants.
     public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
-            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "80", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5";
+            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "80", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5",
+            ANCHOR = "0";
 
     public static DpoConfig defaults(long seed) {
         return new DpoConfig(Float.parseFloat(BETA), Float.parseFloat(LR), Integer.parseInt(WARMUP), Integer.parseInt(STEPS), Integer.parseInt(BATCH),
                 Float.parseFloat(CLIP), Float.parseFloat(EMPTY_PROMPT), Integer.parseInt(RANK), Float.parseFloat(PRESERVE), seed, Integer.parseInt(CHECKPOINT_EVERY), 0,
-                Float.parseFloat(KEEP_BENIGN), Float.parseFloat(PROMPT_NOISE));
+                Float.parseFloat(KEEP_BENIGN), Float.parseFloat(PROMPT_NOISE), Float.parseFloat(ANCHOR));
     }
 
     public DpoConfig withSteps(int s) {
-        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise);
+        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise, anchorWeight);
     }
 
     public DpoConfig withProbeEvery(int every) {
-        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every, keepBenign, promptNoise);
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every, keepBenign, promptNoise, anchorWeight);
     }
 
     /**
@@ -77,6 +87,6 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     }
 
     public DpoConfig withSeed(long s) {
-        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery, keepBenign, promptNoise);
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery, keepBenign, promptNoise, anchorWeight);
     }
 }

@@ -34,12 +34,18 @@ import org.alignguard.tensor.io.Safetensors;
  *       t ~ U{0..T−1}, ε ~ N(0, I), shared by x^w and x^l of a pair
  *       f_ref  = UNet(x_t, t, c) with the LoRA off, no graph      (the frozen reference)
  *       f_θ    = UNet(x_t, t, c) with the LoRA on                 (the policy)
- *       L      = DiffusionDpoLoss(f_θ, f_ref, y)  [+ λ·preservation]
+ *       L      = DiffusionDpoLoss(f_θ, f_ref, y)  [+ λ·preservation] [+ μ·anchor]
  *       backward (gradients reach only lora_A and lora_B), clip, AdamW on the LoRA only
  * </pre>
  * Preservation (our addition, off unless λ > 0; the paper's "custom DPO strategy" is not public):
  * on safe-twin prompts with their safe images, λ·‖f_θ − f_ref‖², so the expert keeps what the
  * model drew for safe concepts.
+ * <p>The unsafe-prompt anchor (our addition, off unless μ > 0): preservation never sees a prompt with
+ * an unsafe word, and there the experts drifted the scene (orange shapes came out red). On each
+ * pair's winner x_t^w with the unsafe prompt c_u, μ·‖f_θ(x_t^w, c_u) − f_ref(x_t^w, c_s)‖², where c_s
+ * is the pair's safe twin: the expert should draw, for the unsafe prompt, what the frozen model draws
+ * for its safe twin, scene and all. It is the model-based target of Concept Ablation (Kumari et al.
+ * 2023), here added to Diffusion-DPO. It costs one more reference pass over the B winners.
  *
  * <p>Step k draws its data from {@code Rng(seed, k)}, so a run resumed from a checkpoint sees the
  * same batches as an uninterrupted one. The checkpoint (written atomically) holds the LoRA, the
@@ -129,7 +135,7 @@ public final class DpoTrainer {
                 DiffusionDpoLoss.Result d = r.dpo;
                 double loss = d.loss().item();
                 log.add(new StepLog(step, loss, d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
-                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), r.preservation, opt.lr(), norm));
+                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), r.preservation, opt.lr(), norm, r.anchor));
                 progress.onStep(phase, step, cfg.steps(), loss);
                 if (probe != null && cfg.probeEvery() > 0 && (step % cfg.probeEvery() == 0 || step == cfg.steps())) {
                     Map<String, Double> m = new LinkedHashMap<>();
@@ -146,21 +152,27 @@ public final class DpoTrainer {
         return new Result(lora, log, probes);
     }
 
-    /** The minimized loss (DPO + λ·preservation), the DPO terms, and the preservation MSE (0 when off). */
-    private record StepResult(Variable total, DiffusionDpoLoss.Result dpo, double preservation) {}
+    /** The minimized loss (DPO + λ·preservation + μ·anchor), the DPO terms, and the preservation and anchor MSEs (0 when off). */
+    private record StepResult(Variable total, DiffusionDpoLoss.Result dpo, double preservation, double anchor) {}
 
-    /** One batch: the DPO loss on B pairs, plus the preservation term on P safe-twin samples when it is on. */
+    /**
+     * One batch: the DPO loss on B pairs, plus the preservation term on P safe-twin samples and the
+     * anchor on the B winners when they are on. Rows: [B winners | B losers | P kept]; the reference
+     * pass adds [B winners with their safe prompts] for the anchor.
+     */
     private StepResult step(LoraNetwork lora, Rng rng) {
-        int b = cfg.batch(), p = cfg.preserveWeight() > 0 ? cfg.batch() : 0;
+        int b = cfg.batch(), p = cfg.preserveWeight() > 0 ? cfg.batch() : 0, a = cfg.anchorWeight() > 0 ? b : 0;
         int per = data.winners().numel() / data.size();
         int[] shape = data.winners().shape();
         float[] x0 = new float[(2 * b + p) * per];
-        List<String> prompts = new ArrayList<>();
+        List<String> prompts = new ArrayList<>(), anchors = new ArrayList<>();
         for (int i = 0; i < b; i++) {
             int k = rng.nextInt(data.size());
             System.arraycopy(winners, k * per, x0, i * per, per);
             System.arraycopy(losers, k * per, x0, (b + i) * per, per);
-            prompts.add(rng.nextFloat() < cfg.emptyPromptFraction() ? "" : data.pairs().get(k).unsafePrompt());
+            boolean empty = rng.nextFloat() < cfg.emptyPromptFraction();
+            prompts.add(empty ? "" : data.pairs().get(k).unsafePrompt());
+            anchors.add(empty ? "" : data.pairs().get(k).safePrompt());   // the anchor's c_s: the twin, without prompt noise
         }
         if (cfg.promptNoise() > 0) prompts.replaceAll(q -> PromptNoise.apply(q, cfg.promptNoise(), grammarWords, rng));
         List<String> all = new ArrayList<>(prompts);
@@ -187,19 +199,45 @@ public final class DpoTrainer {
         Tensor xt = forward.addNoise(clean, eps, t);
         Tensor target = model.prediction.target(forward, clean, eps, t);
         Variable context, ref;
+        Tensor anchorRef = null;
         try (var scope = Grad.noGrad()) {
-            context = model.encode(all);
-            lora.setEnabled(false);
-            ref = model.unet.forward(Variable.constant(xt), t, context);
+            if (a == 0) {
+                context = model.encode(all);
+                lora.setEnabled(false);
+                ref = model.unet.forward(Variable.constant(xt), t, context);
+            } else {
+                // One reference pass over [the n rows | the B winners again, with their safe prompts].
+                List<String> withAnchors = new ArrayList<>(all);
+                withAnchors.addAll(anchors);
+                Variable both = model.encode(withAnchors);
+                context = Variable.constant(both.data().slice(0, 0, n).contiguous());
+                Tensor xtBoth = Tensor.concat(List.of(xt, xt.slice(0, 0, b)), 0);
+                int[] tBoth = java.util.Arrays.copyOf(t, n + a);
+                System.arraycopy(t, 0, tBoth, n, a);
+                lora.setEnabled(false);
+                Variable r = model.unet.forward(Variable.constant(xtBoth), tBoth, both);
+                ref = Variable.constant(r.data().slice(0, 0, n).contiguous());
+                anchorRef = r.data().slice(0, n, n + a).contiguous();
+            }
         } finally {
             lora.setEnabled(true);
         }
         Variable policy = model.unet.forward(Variable.constant(xt), t, context);
         Variable pairOut = p == 0 ? policy : ShapeOps.slice(policy, 0, 0, 2 * b);
         DiffusionDpoLoss.Result d = DiffusionDpoLoss.compute(pairOut, ref.data().slice(0, 0, 2 * b).contiguous(), target.slice(0, 0, 2 * b).contiguous(), cfg.beta());
-        if (p == 0) return new StepResult(d.loss(), d, 0);
-        Variable keep = Losses.mse(ShapeOps.slice(policy, 0, 2 * b, n), Variable.constant(ref.data().slice(0, 2 * b, n).contiguous()));
-        return new StepResult(d.loss().add(keep.mul(cfg.preserveWeight())), d, keep.item());
+        Variable total = d.loss();
+        double kept = 0, anchored = 0;
+        if (p > 0) {
+            Variable keep = Losses.mse(ShapeOps.slice(policy, 0, 2 * b, n), Variable.constant(ref.data().slice(0, 2 * b, n).contiguous()));
+            total = total.add(keep.mul(cfg.preserveWeight()));
+            kept = keep.item();
+        }
+        if (a > 0) {
+            Variable anchor = Losses.mse(ShapeOps.slice(policy, 0, 0, b), Variable.constant(anchorRef));
+            total = total.add(anchor.mul(cfg.anchorWeight()));
+            anchored = anchor.item();
+        }
+        return new StepResult(total, d, kept, anchored);
     }
 
     /** The run stops: {@code what} went wrong at {@code step}, and the checkpoint on disk (if any) stays as it is. */
@@ -230,7 +268,7 @@ public final class DpoTrainer {
         String theirs = l.metadata().get("config"), mine = new com.google.gson.Gson().toJson(cfg);
         DpoConfig t = new com.google.gson.Gson().fromJson(theirs, DpoConfig.class);
         if (t.beta() != cfg.beta() || t.lr() != cfg.lr() || t.batch() != cfg.batch() || t.rank() != cfg.rank() || t.seed() != cfg.seed() || t.preserveWeight() != cfg.preserveWeight()
-                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise())
+                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise() || t.anchorWeight() != cfg.anchorWeight())
             throw new IOException(file + ": the training state was made with another configuration (" + theirs + ", this run: " + mine + "); start over with --force or use the same flags");
         try {
             lora.loadStateDict(StateDicts.under("lora.", l.tensors()), true);
@@ -241,7 +279,7 @@ public final class DpoTrainer {
         Tensor lt = l.tensors().get("log");
         if (lt != null && lt.numel() > 0) {
             float[] v = lt.toArray();
-            int cols = StepLog.COLUMNS.length;
+            int cols = lt.dim(1);   // a state written before the anchor column has one column less
             for (int r = 0; r < lt.dim(0); r++) {
                 double[] row = new double[cols];
                 for (int c = 0; c < cols; c++) row[c] = v[r * cols + c];
