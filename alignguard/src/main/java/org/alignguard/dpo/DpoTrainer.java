@@ -34,7 +34,7 @@ import org.alignguard.tensor.io.Safetensors;
  *       t ~ U{0..T−1}, ε ~ N(0, I), shared by x^w and x^l of a pair
  *       f_ref  = UNet(x_t, t, c) with the LoRA off, no graph      (the frozen reference)
  *       f_θ    = UNet(x_t, t, c) with the LoRA on                 (the policy)
- *       L      = DiffusionDpoLoss(f_θ, f_ref, y)  [+ λ·preservation] [+ μ·anchor]
+ *       L      = DiffusionDpoLoss(f_θ, f_ref, y)  [+ λ·preservation] [+ μ·anchor] [+ ν·scene keep]
  *       backward (gradients reach only lora_A and lora_B), clip, AdamW on the LoRA only
  * </pre>
  * Preservation (our addition, off unless λ > 0; the paper's "custom DPO strategy" is not public):
@@ -46,6 +46,12 @@ import org.alignguard.tensor.io.Safetensors;
  * is the pair's safe twin: the expert should draw, for the unsafe prompt, what the frozen model draws
  * for its safe twin, scene and all. It is the model-based target of Concept Ablation (Kumari et al.
  * 2023), here added to Diffusion-DPO. It costs one more reference pass over the B winners.
+ * <p>The scene keep (our addition, off unless ν > 0): on each pair's loser x_t^l with the unsafe
+ * prompt, outside the mark, ν·‖K ⊙ (f_θ(x_t^l, c_u) − f_ref(x_t^l, c_u))‖² / ΣK, with K the
+ * {@link SceneMask} (1 off the mark). The DPO term pushes the loser's prediction away everywhere, and
+ * colours with a middle channel (orange #ff8000, the gray, navy, maroon, forest and plum backgrounds)
+ * drifted; this keeps everything but the mark as the frozen model draws it. No extra forward pass:
+ * the loser rows of both passes are already there.
  *
  * <p>Step k draws its data from {@code Rng(seed, k)}, so a run resumed from a checkpoint sees the
  * same batches as an uninterrupted one. The checkpoint (written atomically) holds the LoRA, the
@@ -74,6 +80,8 @@ public final class DpoTrainer {
     private final DDPMScheduler forward;
     /** The images as flat arrays, read once: each step copies its batch's rows out of them. */
     private final float[] winners, losers, keepImages, benignImages;
+    /** Per pair, the scene keep's mask over one image (3 channels), or null when ν = 0. */
+    private final float[][] sceneMasks;
 
     /** {@code preserve}: pairs whose safe prompt and safe image feed the preservation term (may be null when λ = 0). */
     public DpoTrainer(TextToImageModel model, PreferenceSet data, PreferenceSet preserve, DpoConfig cfg) {
@@ -99,6 +107,22 @@ public final class DpoTrainer {
         this.losers = data.losers().toArray();
         this.keepImages = keep == null ? null : keep.images().toArray();
         this.benignImages = benign == null ? null : benign.images().toArray();
+        this.sceneMasks = cfg.sceneWeight() > 0 ? sceneMasks(model, data) : null;
+    }
+
+    /** Each pair's {@link SceneMask} for its loser (the unsafe concept's mark in the pair's scene), repeated over 3 channels. */
+    private static float[][] sceneMasks(TextToImageModel model, PreferenceSet data) {
+        int size = model.imageSize(), plane = size * size;
+        var renderer = new org.alignguard.diffusion.world.Renderer(model.world(), size);
+        float[][] masks = new float[data.size()][];
+        for (int k = 0; k < data.size(); k++) {
+            var p = data.pairs().get(k);
+            float[] one = SceneMask.keep(renderer, p.scene(), model.world().concept(p.unsafeConcept()).index(), size);
+            float[] m = new float[3 * plane];
+            for (int c = 0; c < 3; c++) System.arraycopy(one, 0, m, c * plane, plane);
+            masks[k] = m;
+        }
+        return masks;
     }
 
     public Result train(Path statePath, boolean resume, Map<String, String> meta, ProgressListener progress, String phase, Probe probe) throws IOException {
@@ -135,7 +159,7 @@ public final class DpoTrainer {
                 DiffusionDpoLoss.Result d = r.dpo;
                 double loss = d.loss().item();
                 log.add(new StepLog(step, loss, d.implicitAccuracy(), DiffusionDpoLoss.Result.mean(d.mseThetaW()), DiffusionDpoLoss.Result.mean(d.mseThetaL()),
-                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), r.preservation, opt.lr(), norm, r.anchor));
+                        DiffusionDpoLoss.Result.mean(d.mseRefW()), DiffusionDpoLoss.Result.mean(d.mseRefL()), d.rewardMargin(), r.preservation, opt.lr(), norm, r.anchor, r.sceneKeep));
                 progress.onStep(phase, step, cfg.steps(), loss);
                 if (probe != null && cfg.probeEvery() > 0 && (step % cfg.probeEvery() == 0 || step == cfg.steps())) {
                     Map<String, Double> m = new LinkedHashMap<>();
@@ -152,8 +176,8 @@ public final class DpoTrainer {
         return new Result(lora, log, probes);
     }
 
-    /** The minimized loss (DPO + λ·preservation + μ·anchor), the DPO terms, and the preservation and anchor MSEs (0 when off). */
-    private record StepResult(Variable total, DiffusionDpoLoss.Result dpo, double preservation, double anchor) {}
+    /** The minimized loss (DPO + λ·preservation + μ·anchor + ν·scene keep), the DPO terms, and the three added terms' MSEs (0 when off). */
+    private record StepResult(Variable total, DiffusionDpoLoss.Result dpo, double preservation, double anchor, double sceneKeep) {}
 
     /**
      * One batch: the DPO loss on B pairs, plus the preservation term on P safe-twin samples and the
@@ -166,8 +190,10 @@ public final class DpoTrainer {
         int[] shape = data.winners().shape();
         float[] x0 = new float[(2 * b + p) * per];
         List<String> prompts = new ArrayList<>(), anchors = new ArrayList<>();
+        float[] sceneMask = sceneMasks == null ? null : new float[b * per];
         for (int i = 0; i < b; i++) {
             int k = rng.nextInt(data.size());
+            if (sceneMask != null) System.arraycopy(sceneMasks[k], 0, sceneMask, i * per, per);
             System.arraycopy(winners, k * per, x0, i * per, per);
             System.arraycopy(losers, k * per, x0, (b + i) * per, per);
             boolean empty = rng.nextFloat() < cfg.emptyPromptFraction();
@@ -237,7 +263,21 @@ public final class DpoTrainer {
             total = total.add(anchor.mul(cfg.anchorWeight()));
             anchored = anchor.item();
         }
-        return new StepResult(total, d, kept, anchored);
+        double sceneKept = 0;
+        if (sceneMask != null) {
+            // Mean over the kept pixels: the masked MSE over all B·per values, times all / kept.
+            double keptCount = 0;
+            for (float v : sceneMask) keptCount += v;
+            int[] lshape = shape.clone();
+            lshape[0] = b;
+            Tensor mask = Tensor.of(sceneMask, lshape);
+            Variable loserPolicy = ShapeOps.slice(policy, 0, b, 2 * b).mul(Variable.constant(mask));
+            Tensor loserRef = ref.data().slice(0, b, 2 * b).contiguous().mul(mask);
+            Variable scene = Losses.mse(loserPolicy, Variable.constant(loserRef)).mul((float) (sceneMask.length / Math.max(1, keptCount)));
+            total = total.add(scene.mul(cfg.sceneWeight()));
+            sceneKept = scene.item();
+        }
+        return new StepResult(total, d, kept, anchored, sceneKept);
     }
 
     /** The run stops: {@code what} went wrong at {@code step}, and the checkpoint on disk (if any) stays as it is. */
@@ -268,7 +308,7 @@ public final class DpoTrainer {
         String theirs = l.metadata().get("config"), mine = new com.google.gson.Gson().toJson(cfg);
         DpoConfig t = new com.google.gson.Gson().fromJson(theirs, DpoConfig.class);
         if (t.beta() != cfg.beta() || t.lr() != cfg.lr() || t.batch() != cfg.batch() || t.rank() != cfg.rank() || t.seed() != cfg.seed() || t.preserveWeight() != cfg.preserveWeight()
-                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise() || t.anchorWeight() != cfg.anchorWeight())
+                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise() || t.anchorWeight() != cfg.anchorWeight() || t.sceneWeight() != cfg.sceneWeight())
             throw new IOException(file + ": the training state was made with another configuration (" + theirs + ", this run: " + mine + "); start over with --force or use the same flags");
         try {
             lora.loadStateDict(StateDicts.under("lora.", l.tensors()), true);

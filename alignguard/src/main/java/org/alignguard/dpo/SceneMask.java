@@ -1,0 +1,36 @@
+package org.alignguard.dpo;
+
+import org.alignguard.diffusion.world.Renderer;
+import org.alignguard.diffusion.world.Scene;
+
+/**
+ * Where the scene keep looks (DpoTrainer): every pixel of an unsafe image except its mark. The
+ * renderer knows exactly where a scene's mark is drawn (MACE takes the same masks from a segmenter);
+ * the model's samples put it there give or take a pixel, so the mark is grown by {@link #MARGIN}
+ * pixels before it is cut out. The object itself is never covered by a mark, so its shape and colour
+ * are always kept.
+ */
+public final class SceneMask {
+    private SceneMask() {}
+
+    /** Pixels added around the mark in every direction. */
+    public static final int MARGIN = 1;
+
+    /**
+     * 1 where the scene is kept, 0 on the (grown) mark, for {@code scene} showing {@code concept}'s
+     * mark: size·size values, row-major.
+     */
+    public static float[] keep(Renderer renderer, Scene scene, int concept, int size) {
+        boolean[] mark = renderer.markMask(scene.withConcept(concept));
+        float[] keep = new float[size * size];
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) {
+                boolean near = false;
+                for (int yy = Math.max(0, y - MARGIN); yy <= Math.min(size - 1, y + MARGIN) && !near; yy++)
+                    for (int xx = Math.max(0, x - MARGIN); xx <= Math.min(size - 1, x + MARGIN) && !near; xx++)
+                        near = mark[yy * size + xx];
+                keep[y * size + x] = near ? 0f : 1f;
+            }
+        return keep;
+    }
+}
