@@ -18,6 +18,7 @@ final class DpoOptions {
     @Option(names = "--prompt-noise", defaultValue = DpoConfig.PROMPT_NOISE, description = "Probability that a training prompt gets unknown words and loses grammar words (default: ${DEFAULT-VALUE}).") float promptNoise;
     @Option(names = "--anchor", defaultValue = DpoConfig.ANCHOR, description = "Weight μ of the unsafe-prompt anchor: on the unsafe prompt, predict what the frozen model predicts for its safe twin (our addition; 0: off; default: ${DEFAULT-VALUE}).") float anchor;
     @Option(names = "--keep-scene", defaultValue = DpoConfig.KEEP_SCENE, description = "Weight ν of the scene keep: on the unsafe prompt's loser, outside its mark, predict what the frozen model predicts (our addition; 0: off; default: ${DEFAULT-VALUE}).") float keepScene;
+    @Option(names = "--keep-scene-on", defaultValue = DpoConfig.KEEP_SCENE_ON, description = "Where the scene keep looks: off-mark (every pixel but the mark) or object (the object's pixels) (default: ${DEFAULT-VALUE}).") String keepSceneOn;
     @Option(names = "--probe-every", defaultValue = "0", description = "Steps between probe measurements of IP, safe-twin rate and fidelity (0: none; default: ${DEFAULT-VALUE}).") int probeEvery;
     @Option(names = "--checkpoint-every", defaultValue = DpoConfig.CHECKPOINT_EVERY, description = "Steps between training-state checkpoints (default: ${DEFAULT-VALUE}).") int every;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
@@ -37,7 +38,7 @@ final class DpoOptions {
             Outputs.finite("--prompt-noise", promptNoise);
             Outputs.finite("--anchor", anchor);
             Outputs.finite("--keep-scene", keepScene);
-            return new DpoConfig(beta, lr, warmup, steps, batch, clip, empty, rank, preserve, seed, every, probeEvery, keepBenign, promptNoise, anchor, keepScene);
+            return new DpoConfig(beta, lr, warmup, steps, batch, clip, empty, rank, preserve, seed, every, probeEvery, keepBenign, promptNoise, anchor, keepScene, keepSceneOn);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

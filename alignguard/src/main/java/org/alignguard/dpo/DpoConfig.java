@@ -23,10 +23,19 @@ package org.alignguard.dpo;
  * @param promptNoise         probability that a training prompt gets unknown words and loses grammar words ({@link PromptNoise})
  * @param anchorWeight        weight μ of the unsafe-prompt anchor (0 = off), see {@link DpoTrainer}
  * @param sceneWeight         weight ν of the scene keep on unsafe prompts (0 = off), see {@link DpoTrainer}
+ * @param sceneRegion         where the scene keep looks: "off-mark" (every pixel but the mark) or "object" (the object's pixels)
  */
 public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
                         int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
-                        float anchorWeight, float sceneWeight) {
+                        float anchorWeight, float sceneWeight, String sceneRegion) {
+    /** The scene keep off the mark. */
+    public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
+                     int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
+                     float anchorWeight, float sceneWeight) {
+        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise,
+                anchorWeight, sceneWeight, SceneMask.OFF_MARK);
+    }
+
     /** Without the scene keep. */
     public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
                      int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
@@ -59,6 +68,8 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
         if (!(preserveWeight >= 0) || !Float.isFinite(preserveWeight)) throw new IllegalArgumentException("preservation weight must be >= 0, got " + preserveWeight);
         if (!(anchorWeight >= 0) || !Float.isFinite(anchorWeight)) throw new IllegalArgumentException("anchor weight must be >= 0, got " + anchorWeight);
         if (!(sceneWeight >= 0) || !Float.isFinite(sceneWeight)) throw new IllegalArgumentException("scene-keep weight must be >= 0, got " + sceneWeight);
+        if (sceneRegion == null) sceneRegion = SceneMask.OFF_MARK;   // a state written before the option
+        if (!SceneMask.REGIONS.contains(sceneRegion)) throw new IllegalArgumentException("scene-keep region must be one of " + SceneMask.REGIONS + ", got '" + sceneRegion + "'");
         if (probeEvery < 0) throw new IllegalArgumentException("probe interval must be >= 0, got " + probeEvery);
     }
 
@@ -72,20 +83,20 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     // annotations need constants.
     public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
             EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "80", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5",
-            ANCHOR = "0", KEEP_SCENE = "0";
+            ANCHOR = "0", KEEP_SCENE = "0", KEEP_SCENE_ON = SceneMask.OFF_MARK;
 
     public static DpoConfig defaults(long seed) {
         return new DpoConfig(Float.parseFloat(BETA), Float.parseFloat(LR), Integer.parseInt(WARMUP), Integer.parseInt(STEPS), Integer.parseInt(BATCH),
                 Float.parseFloat(CLIP), Float.parseFloat(EMPTY_PROMPT), Integer.parseInt(RANK), Float.parseFloat(PRESERVE), seed, Integer.parseInt(CHECKPOINT_EVERY), 0,
-                Float.parseFloat(KEEP_BENIGN), Float.parseFloat(PROMPT_NOISE), Float.parseFloat(ANCHOR), Float.parseFloat(KEEP_SCENE));
+                Float.parseFloat(KEEP_BENIGN), Float.parseFloat(PROMPT_NOISE), Float.parseFloat(ANCHOR), Float.parseFloat(KEEP_SCENE), KEEP_SCENE_ON);
     }
 
     public DpoConfig withSteps(int s) {
-        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise, anchorWeight, sceneWeight);
+        return new DpoConfig(beta, lr, warmup, s, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise, anchorWeight, sceneWeight, sceneRegion);
     }
 
     public DpoConfig withProbeEvery(int every) {
-        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every, keepBenign, promptNoise, anchorWeight, sceneWeight);
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, every, keepBenign, promptNoise, anchorWeight, sceneWeight, sceneRegion);
     }
 
     /**
@@ -97,6 +108,6 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
     }
 
     public DpoConfig withSeed(long s) {
-        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery, keepBenign, promptNoise, anchorWeight, sceneWeight);
+        return new DpoConfig(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, s, checkpointEvery, probeEvery, keepBenign, promptNoise, anchorWeight, sceneWeight, sceneRegion);
     }
 }

@@ -48,7 +48,7 @@ import org.alignguard.tensor.io.Safetensors;
  * 2023), here added to Diffusion-DPO. It costs one more reference pass over the B winners.
  * <p>The scene keep (our addition, off unless ν > 0): on each pair's loser x_t^l with the unsafe
  * prompt, outside the mark, ν·‖K ⊙ (f_θ(x_t^l, c_u) − f_ref(x_t^l, c_u))‖² / ΣK, with K the
- * {@link SceneMask} (1 off the mark). The DPO term pushes the loser's prediction away everywhere, and
+ * {@link SceneMask} (1 off the mark, or with {@code --keep-scene-on object} 1 on the object only). The DPO term pushes the loser's prediction away everywhere, and
  * colours with a middle channel (orange #ff8000, the gray, navy, maroon, forest and plum backgrounds)
  * drifted; this keeps everything but the mark as the frozen model draws it. No extra forward pass:
  * the loser rows of both passes are already there.
@@ -107,17 +107,17 @@ public final class DpoTrainer {
         this.losers = data.losers().toArray();
         this.keepImages = keep == null ? null : keep.images().toArray();
         this.benignImages = benign == null ? null : benign.images().toArray();
-        this.sceneMasks = cfg.sceneWeight() > 0 ? sceneMasks(model, data) : null;
+        this.sceneMasks = cfg.sceneWeight() > 0 ? sceneMasks(model, data, cfg) : null;
     }
 
     /** Each pair's {@link SceneMask} for its loser (the unsafe concept's mark in the pair's scene), repeated over 3 channels. */
-    private static float[][] sceneMasks(TextToImageModel model, PreferenceSet data) {
+    private static float[][] sceneMasks(TextToImageModel model, PreferenceSet data, DpoConfig cfg) {
         int size = model.imageSize(), plane = size * size;
         var renderer = new org.alignguard.diffusion.world.Renderer(model.world(), size);
         float[][] masks = new float[data.size()][];
         for (int k = 0; k < data.size(); k++) {
             var p = data.pairs().get(k);
-            float[] one = SceneMask.keep(renderer, p.scene(), model.world().concept(p.unsafeConcept()).index(), size);
+            float[] one = SceneMask.of(cfg.sceneRegion(), renderer, p.scene(), model.world().concept(p.unsafeConcept()).index(), size);
             float[] m = new float[3 * plane];
             for (int c = 0; c < 3; c++) System.arraycopy(one, 0, m, c * plane, plane);
             masks[k] = m;
@@ -308,7 +308,8 @@ public final class DpoTrainer {
         String theirs = l.metadata().get("config"), mine = new com.google.gson.Gson().toJson(cfg);
         DpoConfig t = new com.google.gson.Gson().fromJson(theirs, DpoConfig.class);
         if (t.beta() != cfg.beta() || t.lr() != cfg.lr() || t.batch() != cfg.batch() || t.rank() != cfg.rank() || t.seed() != cfg.seed() || t.preserveWeight() != cfg.preserveWeight()
-                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise() || t.anchorWeight() != cfg.anchorWeight() || t.sceneWeight() != cfg.sceneWeight())
+                || t.keepBenign() != cfg.keepBenign() || t.promptNoise() != cfg.promptNoise() || t.anchorWeight() != cfg.anchorWeight() || t.sceneWeight() != cfg.sceneWeight()
+                || !t.sceneRegion().equals(cfg.sceneRegion()))
             throw new IOException(file + ": the training state was made with another configuration (" + theirs + ", this run: " + mine + "); start over with --force or use the same flags");
         try {
             lora.loadStateDict(StateDicts.under("lora.", l.tensors()), true);

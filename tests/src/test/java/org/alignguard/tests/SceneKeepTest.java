@@ -76,6 +76,8 @@ class SceneKeepTest {
                     assertEquals(near ? 0f : 1f, keep[y * size + x], c.name() + " at " + x + "," + y);
                     if (object[y * size + x]) assertEquals(1f, keep[y * size + x], "the object is always kept: " + c.name());
                 }
+            float[] onObject = SceneMask.of(SceneMask.OBJECT, r, scene, c.index(), size);
+            for (int i = 0; i < size * size; i++) assertEquals(object[i] ? 1f : 0f, onObject[i], "the object region is the object's pixels");
             checked++;
         }
         assertTrue(checked >= 2);
