@@ -48,8 +48,8 @@ import org.alignguard.tensor.io.Safetensors;
  * 2023), here added to Diffusion-DPO. It costs one more reference pass over the B winners.
  * <p>The scene keep (our addition, off unless ν > 0): on each pair's loser x_t^l with the unsafe
  * prompt, outside the mark, ν·‖K ⊙ (f_θ(x_t^l, c_u) − f_ref(x_t^l, c_u))‖² / ΣK, with K the
- * {@link SceneMask} (1 off the mark, or with {@code --keep-scene-on object} 1 on the object only). The DPO term pushes the loser's prediction away everywhere, and
- * colours with a middle channel (orange #ff8000, the gray, navy, maroon, forest and plum backgrounds)
+ * {@link SceneMask} (1 off the mark, or with {@code --keep-scene-on object} 1 on the object only).
+ * The DPO term pushes the loser's prediction away everywhere, and colours with a middle channel (orange #ff8000, the gray, navy, maroon, forest and plum backgrounds)
  * drifted; this keeps everything but the mark as the frozen model draws it. No extra forward pass:
  * the loser rows of both passes are already there.
  *
@@ -180,9 +180,9 @@ public final class DpoTrainer {
     private record StepResult(Variable total, DiffusionDpoLoss.Result dpo, double preservation, double anchor, double sceneKeep) {}
 
     /**
-     * One batch: the DPO loss on B pairs, plus the preservation term on P safe-twin samples and the
-     * anchor on the B winners when they are on. Rows: [B winners | B losers | P kept]; the reference
-     * pass adds [B winners with their safe prompts] for the anchor.
+     * One batch: the DPO loss on B pairs, plus, when they are on, the preservation term on P kept
+     * samples, the anchor on the B winners and the scene keep on the B losers. Rows: [B winners |
+     * B losers | P kept]; the reference pass adds [B winners with their safe prompts] for the anchor.
      */
     private StepResult step(LoraNetwork lora, Rng rng) {
         int b = cfg.batch(), p = cfg.preserveWeight() > 0 ? cfg.batch() : 0, a = cfg.anchorWeight() > 0 ? b : 0;
