@@ -28,26 +28,11 @@ package org.alignguard.dpo;
 public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
                         int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
                         float anchorWeight, float sceneWeight, String sceneRegion) {
-    /** The scene keep off the mark. */
-    public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
-                     int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
-                     float anchorWeight, float sceneWeight) {
-        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise,
-                anchorWeight, sceneWeight, SceneMask.OFF_MARK);
-    }
-
-    /** Without the scene keep. */
-    public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
-                     int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise,
-                     float anchorWeight) {
-        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise,
-                anchorWeight, 0f);
-    }
-
     /** Without the unsafe-prompt anchor and the scene keep. */
     public DpoConfig(float beta, float lr, int warmup, int steps, int batch, float clip, float emptyPromptFraction,
                      int rank, float preserveWeight, long seed, int checkpointEvery, int probeEvery, float keepBenign, float promptNoise) {
-        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise, 0f);
+        this(beta, lr, warmup, steps, batch, clip, emptyPromptFraction, rank, preserveWeight, seed, checkpointEvery, probeEvery, keepBenign, promptNoise,
+                0f, 0f, SceneMask.OFF_MARK);
     }
 
     /** Without benign preservation and prompt noise: the method as first shipped. */

@@ -320,7 +320,7 @@ public final class DpoTrainer {
         Tensor lt = l.tensors().get("log");
         if (lt != null && lt.numel() > 0) {
             float[] v = lt.toArray();
-            int cols = lt.dim(1);   // a state written before the anchor column has one column less
+            int cols = lt.dim(1);   // a state written before the anchor and scene-keep columns has fewer
             for (int r = 0; r < lt.dim(0); r++) {
                 double[] row = new double[cols];
                 for (int c = 0; c < cols; c++) row[c] = v[r * cols + c];

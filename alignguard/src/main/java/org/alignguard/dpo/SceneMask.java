@@ -39,13 +39,7 @@ public final class SceneMask {
         boolean[] mark = renderer.markMask(scene.withConcept(concept));
         float[] keep = new float[size * size];
         for (int y = 0; y < size; y++)
-            for (int x = 0; x < size; x++) {
-                boolean near = false;
-                for (int yy = Math.max(0, y - MARGIN); yy <= Math.min(size - 1, y + MARGIN) && !near; yy++)
-                    for (int xx = Math.max(0, x - MARGIN); xx <= Math.min(size - 1, x + MARGIN) && !near; xx++)
-                        near = mark[yy * size + xx];
-                keep[y * size + x] = near ? 0f : 1f;
-            }
+            for (int x = 0; x < size; x++) keep[y * size + x] = renderer.near(mark, x, y, MARGIN) ? 0f : 1f;
         return keep;
     }
 }

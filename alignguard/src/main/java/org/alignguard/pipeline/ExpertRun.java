@@ -55,7 +55,7 @@ public final class ExpertRun {
         try (var r = Files.newBufferedReader(file); var parser = fmt.parse(r)) {
             for (var rec : parser) {
                 double[] v = new double[StepLog.COLUMNS.length];
-                for (int i = 0; i < v.length; i++) v[i] = rec.isMapped(StepLog.COLUMNS[i]) ? Double.parseDouble(rec.get(StepLog.COLUMNS[i])) : 0;   // older logs lack "anchor"
+                for (int i = 0; i < v.length; i++) v[i] = rec.isMapped(StepLog.COLUMNS[i]) ? Double.parseDouble(rec.get(StepLog.COLUMNS[i])) : 0;   // older logs lack "anchor" and "scene_keep"
                 out.add(StepLog.of(v));
             }
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -51,7 +51,7 @@ class AnchorTermTest {
     }
 
     static List<StepLog> train(PreferenceSet set, float anchor, int steps) throws Exception {
-        DpoConfig cfg = new DpoConfig(10f, 1e-2f, 0, steps, 2, 1f, 0f, 2, 0f, 5, 50, 0, 0f, 0f, anchor);
+        DpoConfig cfg = new DpoConfig(10f, 1e-2f, 0, steps, 2, 1f, 0f, 2, 0f, 5, 50, 0, 0f, 0f, anchor, 0f, "off-mark");
         var r = new DpoTrainer(model, set, (PreferenceSet) null, cfg).train(null, false, Map.of(), ProgressListener.NONE, "test", null);
         r.lora().detach();
         return r.log();
@@ -73,6 +73,10 @@ class AnchorTermTest {
         assertEquals(0.0, off.get(1).anchor());
         // The first step sees the same batch and the same reference either way: the DPO loss agrees.
         assertEquals(off.get(0).loss(), on.get(0).loss(), 1e-6);
+        // With the anchor on, the reference runs on extra rows in the same pass: its predictions on
+        // the pairs' rows must be the ones the plain pass gives.
+        assertEquals(off.get(0).mseRefW(), on.get(0).mseRefW(), 1e-9 * Math.max(1, off.get(0).mseRefW()));
+        assertEquals(off.get(0).mseRefL(), on.get(0).mseRefL(), 1e-9 * Math.max(1, off.get(0).mseRefL()));
         // The anchor's gradient changes the second step's weights, hence its loss.
         assertTrue(Math.abs(off.get(1).loss() - on.get(1).loss()) > 1e-7, "the anchor does not reach the LoRA");
     }
@@ -80,7 +84,7 @@ class AnchorTermTest {
     @Test
     void trainingOnTheAnchorAloneClosesTheGap() throws Exception {
         // With β tiny the DPO term's gradient is tiny too, so the steps follow the anchor.
-        DpoConfig cfg = new DpoConfig(1e-6f, 3e-2f, 0, 40, 3, 10f, 0f, 4, 0f, 5, 50, 0, 0f, 0f, 100f);
+        DpoConfig cfg = new DpoConfig(1e-6f, 3e-2f, 0, 40, 3, 10f, 0f, 4, 0f, 5, 50, 0, 0f, 0f, 100f, 0f, "off-mark");
         var r = new DpoTrainer(model, twins, (PreferenceSet) null, cfg).train(null, false, Map.of(), ProgressListener.NONE, "test", null);
         r.lora().detach();
         List<StepLog> log = r.log();

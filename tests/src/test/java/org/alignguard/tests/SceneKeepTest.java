@@ -94,7 +94,7 @@ class SceneKeepTest {
 
     /** Trains with weight ν, then the masked mean squared gap between LoRA on and off on fixed noisy losers. */
     static double drift(float nu) throws Exception {
-        DpoConfig cfg = new DpoConfig(2000f, 1e-2f, 0, 30, 4, 1f, 0f, 4, 0f, 5, 50, 0, 0f, 0f, 0f, nu);
+        DpoConfig cfg = new DpoConfig(2000f, 1e-2f, 0, 30, 4, 1f, 0f, 4, 0f, 5, 50, 0, 0f, 0f, 0f, nu, SceneMask.OFF_MARK);
         var r = new DpoTrainer(model, pairs, (PreferenceSet) null, cfg).train(null, false, Map.of(), ProgressListener.NONE, "test", null);
         try {
             int n = pairs.size(), s = model.imageSize(), plane = s * s;

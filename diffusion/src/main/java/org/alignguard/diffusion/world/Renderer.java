@@ -91,11 +91,11 @@ public final class Renderer {
         return mask;
     }
 
-    /** True if an object pixel lies within {@code r} pixels (in both directions) of (x, y). */
-    private boolean near(boolean[] object, int x, int y, int r) {
+    /** True if a pixel of {@code mask} (size·size, row-major) lies within {@code r} pixels (in both directions) of (x, y). */
+    public boolean near(boolean[] mask, int x, int y, int r) {
         for (int yy = Math.max(0, y - r); yy <= Math.min(size - 1, y + r); yy++)
             for (int xx = Math.max(0, x - r); xx <= Math.min(size - 1, x + r); xx++)
-                if (object[yy * size + xx]) return true;
+                if (mask[yy * size + xx]) return true;
         return false;
     }
 }
