@@ -9,18 +9,21 @@ import org.alignguard.tensor.cpu.Sgemm;
 /**
  * The kernels of the UNet's small maps, one shape at a time (docs/PERFORMANCE.md, issue 14): conv2d
  * forward and input gradient at the batch-16 shapes of a DPO step, the GEMM a 4×4 convolution runs
- * (64×256×576), GELU's gradient beside SiLU's, and softmax beside an exp over the same values.
- * Each figure is the fastest of 10 blocks of 20 calls after warm-up, in µs: the minimum, because
+ * (64×256×576), GELU's gradient beside SiLU's, softmax beside an exp over the same values, the
+ * attention's batched products, the 64-feature linear layers and a per-channel add on 4×4 maps.
+ * Each figure is the fastest of 10 blocks of 20 calls after 1,000 warm-up calls (enough for C2 to
+ * compile every kernel), in µs: the minimum, because
  * this host's neighbours move means. To compare two commits, compile each one's tensor module and
  * alternate the runs (-cp OLD/tensor/target/classes, then the new).
  *
  *   mvn -q -B -o compile -pl tensor
  *   java --add-modules jdk.incubator.vector -cp tensor/target/classes scripts/KernelShapes.java
- *   (add -Dalignguard.conv.shifted=false before -cp to unfold small maps the old way)
+ *   (add -Dalignguard.conv.shifted=false before -cp to unfold small maps the old way, or
+ *   -Dalignguard.sgemm.small=false to run the narrow products through the packed GEMM)
  */
 public class KernelShapes {
     static double fastest(Runnable r) {
-        for (int i = 0; i < 50; i++) r.run();
+        for (int i = 0; i < 1000; i++) r.run();
         double best = Double.MAX_VALUE;
         for (int b = 0; b < 10; b++) {
             long t0 = System.nanoTime();
@@ -58,5 +61,22 @@ public class KernelShapes {
             System.out.printf("softmax %s: %.0f us; exp of the same values %.0f us%n", java.util.Arrays.toString(s),
                     fastest(() -> x.softmax(-1)), fastest(() -> x.unary(UnaryOp.EXP)));
         }
+        // The attention's batched products (64 heads) and the 64-feature linear layers: SmallGemm's
+        // shapes; -Dalignguard.sgemm.small=false runs them through the packed GEMM instead.
+        for (int[] s : new int[][] {{16, 16, 16}, {64, 16, 64}, {64, 64, 16}, {64, 16, 24}, {64, 24, 16}}) {
+            Tensor a = Tensor.randn(rng, 16, 4, s[0], s[1]), b = Tensor.randn(rng, 16, 4, s[1], s[2]);
+            double t = fastest(() -> a.matmul(b));
+            System.out.printf("matmul [16,4,%d,%d] x [16,4,%d,%d]: %.0f us (%.0f GFLOP/s)%n", s[0], s[1], s[1], s[2], t,
+                    2.0 * 64 * s[0] * s[1] * s[2] / t / 1e3);
+        }
+        for (int[] s : new int[][] {{1024, 64, 64}, {4096, 32, 32}, {4096, 64, 32}}) {
+            Tensor x = Tensor.randn(rng, s[0], s[1]), w = Tensor.randn(rng, s[2], s[1]), bias = Tensor.randn(rng, s[2]);
+            double t = fastest(() -> Tensor.addmm(bias, x, w.transpose(0, 1)));
+            System.out.printf("linear [%d,%d] -> %d features (addmm): %.0f us (%.0f GFLOP/s)%n", s[0], s[1], s[2], t,
+                    2.0 * s[0] * s[1] * s[2] / t / 1e3);
+        }
+        // A per-channel add on 4x4 maps: 1,024 rows of 16 values.
+        Tensor act = Tensor.randn(rng, 16, 64, 4, 4), perChannel = Tensor.randn(rng, 16, 64, 1, 1);
+        System.out.printf("add [16,64,4,4] + [16,64,1,1]: %.1f us%n", fastest(() -> act.binary(BinaryOp.ADD, perChannel)));
     }
 }

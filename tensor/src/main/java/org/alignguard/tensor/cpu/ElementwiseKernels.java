@@ -17,6 +17,18 @@ final class ElementwiseKernels {
         int sa = loop.innerStride(0), n = loop.rowLength;
         boolean vec = Simd.ENABLED && sa == 1 && VectorKernels.supports(op);
         int parts = parts(loop);
+        if (parts == 1) {
+            // Whole rows per thread, walked with a cursor: many short rows cost little more than their elements.
+            Parallel.forChunks(loop.rows, n, (r0, r1) -> {
+                StridedLoop.Cursor c = loop.new Cursor(r0);
+                for (int r = r0; r < r1; r++, c.next()) {
+                    int xa = c.off[0], oa = c.off[1];
+                    int i = vec ? VectorKernels.unary(op, x, xa, o, oa, n) : 0;
+                    for (; i < n; i++) o[oa + i] = op.apply(x[xa + i * sa]);
+                }
+            });
+            return out;
+        }
         Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[2];
             loop.offsets(seg / parts, off);
@@ -37,6 +49,19 @@ final class ElementwiseKernels {
         int sa = loop.innerStride(0), sb = loop.innerStride(1), n = loop.rowLength;
         boolean vec = Simd.ENABLED && VectorKernels.supports(op) && (sa | sb) == 1 && sa >= 0 && sb >= 0 && sa <= 1 && sb <= 1;
         int parts = parts(loop);
+        if (parts == 1) {
+            // Whole rows per thread, walked with a cursor: a [16, 64, 4, 4] + [16, 64, 1, 1] add has
+            // 1,024 rows of 16, and working out each row's offsets anew cost more than adding them.
+            Parallel.forChunks(loop.rows, n, (r0, r1) -> {
+                StridedLoop.Cursor c = loop.new Cursor(r0);
+                for (int r = r0; r < r1; r++, c.next()) {
+                    int xa = c.off[0], ya = c.off[1], oa = c.off[2];
+                    int i = vec ? VectorKernels.binary(op, x, xa, sa, y, ya, sb, o, oa, n) : 0;
+                    for (; i < n; i++) o[oa + i] = op.apply(x[xa + i * sa], y[ya + i * sb]);
+                }
+            });
+            return out;
+        }
         Parallel.forRange(loop.rows * parts, (long) n / parts, seg -> {
             int[] off = new int[3];
             loop.offsets(seg / parts, off);

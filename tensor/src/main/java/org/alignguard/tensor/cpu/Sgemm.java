@@ -25,6 +25,10 @@ public final class Sgemm {
                 for (int p = 0; p < k; p++) Simd.axpy(a[offA + p * csA], b, offB + p * rsB, c, offC, n);
                 return;
             }
+            if (SmallGemm.fits(n, k)) {                // narrow products: no packing of A (SmallGemm)
+                SmallGemm.gemm(m, n, k, a, offA, rsA, csA, b, offB, rsB, csB, c, offC, ldc, accumulate, parallel);
+                return;
+            }
             SgemmKernel.gemm(m, n, k, a, offA, rsA, csA, b, offB, rsB, csB, c, offC, ldc, accumulate, parallel);
             return;
         }
