@@ -124,6 +124,13 @@ final class Conv2dKernels {
      * parallel, one cols buffer per chunk; a single image lets the GEMM split instead.
      */
     private static void conv(float[] xs, int xo, Geometry g, float[] ws, int wo, float[] bs, float[] y) {
+        if (Simd.ENABLED && ConvRows.fits(g)) {
+            // 4×4 and 8×8 maps: one implicit GEMM over the batch, in the K blocks of the path it
+            // replaces (convSmall's GEMM: blocks of KC; ConvGemm.conv: even blocks), so the same bits.
+            boolean wasSmall = SMALL_BATCHED && g.n > 1 && g.ohw() < SgemmKernel.NR;
+            ConvRows.conv(xs, xo, g, ws, wo, bs, y, wasSmall ? SgemmKernel.KC : ConvGemm.kStep(g.ckk()));
+            return;
+        }
         if (Simd.ENABLED && SMALL_BATCHED && g.n > 1 && g.ohw() < SgemmKernel.NR) {
             convSmall(xs, xo, g, ws, wo, bs, y);
             return;
@@ -162,7 +169,7 @@ final class Conv2dKernels {
      *   ─► y[i, co, p] = t[co, i·ohw + p] + bias[co]
      * </pre>
      */
-    private static void convSmall(float[] xs, int xo, Geometry g, float[] ws, int wo, float[] bs, float[] y) {
+    static void convSmall(float[] xs, int xo, Geometry g, float[] ws, int wo, float[] bs, float[] y) {
         int ckk = g.ckk(), ohw = g.ohw(), cols = g.n * ohw, xImg = g.cin * g.h * g.w, m = g.cout;
         float[][] buf = SMALL_BUFFERS.get();      // both are overwritten whole below: no zeroing needed
         if (buf[0].length < ckk * cols) buf[0] = new float[ckk * cols];

@@ -28,7 +28,7 @@ final class ConvGemm {
     private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
 
     /** K block size: K split into equal blocks of at most KC. */
-    private static int kStep(int k) {
+    static int kStep(int k) {
         int blocks = (k + KC - 1) / KC;
         return (k + blocks - 1) / blocks;
     }
@@ -88,7 +88,7 @@ final class ConvGemm {
     }
 
     /** {@link #packWhole} into ap (at least roundUp(m, MR)·k long; that part is overwritten whole, partial panels zero-filled). */
-    private static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
+    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
         int mp = roundUp(m, MR);
         for (int k0 = 0; k0 < k; k0 += kstep) {
             int kc = Math.min(kstep, k - k0);
@@ -104,7 +104,7 @@ final class ConvGemm {
     static final boolean IMPLICIT = !"false".equals(System.getProperty("alignguard.conv.implicit"));
 
     /** C[0:m, 0:nc] (+)= Apacked(m x kc at aOff) · Bpacked(kc x nc), all row panels. */
-    private static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
+    static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
                               boolean add, float[] tile) {
         for (int ir = 0; ir < m; ir += MR) {
             int mr = Math.min(MR, m - ir), ao = aOff + ir * kc, cRow = cOff + ir * ldc;
