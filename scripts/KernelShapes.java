@@ -64,8 +64,8 @@ public class KernelShapes {
         // The attention's batched products (64 heads) and the 64-feature linear layers: SmallGemm's
         // shapes; -Dalignguard.sgemm.small=false runs them through the packed GEMM instead.
         for (int[] s : new int[][] {{16, 16, 16}, {64, 16, 64}, {64, 64, 16}, {64, 16, 24}, {64, 24, 16}}) {
-            Tensor a = Tensor.randn(rng, 16, 4, s[0], s[1]), b = Tensor.randn(rng, 16, 4, s[1], s[2]);
-            double t = fastest(() -> a.matmul(b));
+            Tensor p = Tensor.randn(rng, 16, 4, s[0], s[1]), q = Tensor.randn(rng, 16, 4, s[1], s[2]);
+            double t = fastest(() -> p.matmul(q));
             System.out.printf("matmul [16,4,%d,%d] x [16,4,%d,%d]: %.0f us (%.0f GFLOP/s)%n", s[0], s[1], s[1], s[2], t,
                     2.0 * 64 * s[0] * s[1] * s[2] / t / 1e3);
         }
