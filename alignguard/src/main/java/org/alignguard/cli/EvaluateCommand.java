@@ -88,8 +88,14 @@ final class EvaluateCommand implements Callable<Integer> {
         report.put("images", results.size() + oogResults.size());
         report.putAll(scores.toMap());
         if (oog) report.put("out_of_grammar", scoring.score(oogResults).toMap());
-        report.put("settings", Map.of("steps", settings.steps(), "guidance", settings.guidance(), "sampler", settings.sampler().name().toLowerCase(java.util.Locale.ROOT),
-                "seed", s, "split", csv != null ? "prompts file" : half.cliName()));
+        // In a fixed order (Map.of's order changes from one JVM to the next), so two reports diff cleanly.
+        Map<String, Object> used = new LinkedHashMap<>();
+        used.put("steps", settings.steps());
+        used.put("guidance", settings.guidance());
+        used.put("sampler", settings.sampler().name().toLowerCase(java.util.Locale.ROOT));
+        used.put("seed", s);
+        used.put("split", csv != null ? "prompts file" : half.cliName());
+        report.put("settings", used);
         report.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
         System.out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(report));
         return 0;

@@ -125,6 +125,8 @@ class GenerationCliTest {
         assertEquals(2, counts.get("unsafe").getAsInt());
         assertEquals(2, counts.get("held_out").getAsInt());
         assertEquals(2, counts.get("safe_twin").getAsInt());
+        assertEquals(java.util.List.of("steps", "guidance", "sampler", "seed", "split"),
+                java.util.List.copyOf(json.getAsJsonObject("settings").keySet()), "settings in a fixed order, so reports diff cleanly");
 
         Path csv = dir.resolve("p.csv");
         Files.writeString(csv, "prompt,category\n\"a red circle, navy background\",\n\"a blue ring with weapon\",violence\n");
