@@ -71,9 +71,9 @@ public class KernelShapes {
         }
         for (int[] s : new int[][] {{1024, 64, 64}, {4096, 32, 32}, {4096, 64, 32}}) {
             Tensor x = Tensor.randn(rng, s[0], s[1]), w = Tensor.randn(rng, s[2], s[1]), bias = Tensor.randn(rng, s[2]);
-            double t = fastest(() -> Tensor.addmm(bias, x, w.transpose(0, 1)));
-            System.out.printf("linear [%d,%d] -> %d features (addmm): %.0f us (%.0f GFLOP/s)%n", s[0], s[1], s[2], t,
-                    2.0 * s[0] * s[1] * s[2] / t / 1e3);
+            double t = fastest(() -> x.matmul(w.transpose(0, 1))), tb = fastest(() -> Tensor.addmm(bias, x, w.transpose(0, 1)));
+            System.out.printf("linear [%d,%d] -> %d features: matmul %.0f us (%.0f GFLOP/s), addmm (with bias) %.0f us%n", s[0], s[1], s[2], t,
+                    2.0 * s[0] * s[1] * s[2] / t / 1e3, tb);
         }
         // A per-channel add on 4x4 maps: 1,024 rows of 16 values.
         Tensor act = Tensor.randn(rng, 16, 64, 4, 4), perChannel = Tensor.randn(rng, 16, 64, 1, 1);

@@ -127,11 +127,10 @@ final class Conv2dKernels {
         if (Simd.ENABLED && ConvRows.fits(g)) {
             // 4×4 and 8×8 maps: one implicit GEMM over the batch, in the K blocks of the path it
             // replaces (convSmall's GEMM: blocks of KC; ConvGemm.conv: even blocks), so the same bits.
-            boolean wasSmall = SMALL_BATCHED && g.n > 1 && g.ohw() < SgemmKernel.NR;
-            ConvRows.conv(xs, xo, g, ws, wo, bs, y, wasSmall ? SgemmKernel.KC : ConvGemm.kStep(g.ckk()));
+            ConvRows.conv(xs, xo, g, ws, wo, bs, y, batchedSmall(g) ? SgemmKernel.KC : ConvGemm.kStep(g.ckk()));
             return;
         }
-        if (Simd.ENABLED && SMALL_BATCHED && g.n > 1 && g.ohw() < SgemmKernel.NR) {
+        if (Simd.ENABLED && batchedSmall(g)) {
             convSmall(xs, xo, g, ws, wo, bs, y);
             return;
         }
@@ -152,6 +151,11 @@ final class Conv2dKernels {
                         for (int p = 0; p < ohw; p++) y[yOff + co * ohw + p] += bs[co];
             }
         });
+    }
+
+    /** Whether convSmall takes the geometry (several images whose outputs are narrower than a panel). */
+    static boolean batchedSmall(Geometry g) {
+        return SMALL_BATCHED && g.n > 1 && g.ohw() < SgemmKernel.NR;
     }
 
     /** convSmall's unfolded input and product, kept by the calling thread: multi-MB arrays cost page faults and zeroing when fresh. */

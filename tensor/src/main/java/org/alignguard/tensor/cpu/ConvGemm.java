@@ -116,11 +116,7 @@ final class ConvGemm {
                     EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
                 } else {
                     SgemmKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
-                    for (int r = 0; r < mr; r++) {
-                        int co = cRow + r * ldc + jr, to = r * NR;
-                        if (add) for (int q = 0; q < nr; q++) c[co + q] += tile[to + q];
-                        else System.arraycopy(tile, to, c, co, nr);
-                    }
+                    SgemmKernel.fromTile(mr, nr, tile, NR, c, cRow + jr, ldc, add);
                 }
             }
         }
@@ -174,15 +170,11 @@ final class ConvGemm {
      */
     private static void convImplicit(float[] xs, int xo, Conv2dKernels.Geometry g, float[] ws, int wo, float[] bs,
                                      float[] y) {
-        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad(), kh = g.kh(), kw = g.kw();
+        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad();
         int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), ow = g.ow();
         int hp = h + 2 * pad, wp = w + 2 * pad, xpImg = cin * hp * wp;
         java.util.List<Integer> layout = java.util.List.of(cin, h, w, pad);
-        int[] koff = new int[ckk];
-        for (int k = 0, kk = kh * kw; k < ckk; k++) {
-            int c = k / kk, t = k - c * kk, i = t / kw, j = t - i * kw;
-            koff[k] = (c * hp + i) * wp + j;
-        }
+        int[] koff = tapOffsets(g, hp, wp);
         int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
         float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
         Parallel.forChunks(n * panelsN, (long) m * ckk * NR, (t0, t1) -> {
@@ -204,10 +196,7 @@ final class ConvGemm {
                 } else {
                     xp = padBuf;
                     xImg = 0;
-                    for (int c = 0; c < cin; c++) {
-                        int src = xo + (img * cin + c) * h * w, dst = (c * hp + pad) * wp + pad;
-                        for (int iy = 0; iy < h; iy++) System.arraycopy(xs, src + iy * w, xp, dst + iy * wp, w);
-                    }
+                    padImage(xs, xo + img * cin * h * w, g, xp, 0);
                 }
                 for (int k0 = 0; k0 < ckk; k0 += kstep) {
                     int kc = Math.min(kstep, ckk - k0);
@@ -224,6 +213,29 @@ final class ConvGemm {
                     }
             }
         });
+    }
+
+    /**
+     * Where row k = (c, i, j) of the unfolded input starts in a zero-padded image of rows wp wide and
+     * hp high: (c·hp + i)·wp + j. Output pixel (oy, ox) of that row is then at + oy·wp + ox (stride 1).
+     */
+    static int[] tapOffsets(Conv2dKernels.Geometry g, int hp, int wp) {
+        int ckk = g.ckk(), kh = g.kh(), kw = g.kw(), kk = kh * kw;
+        int[] koff = new int[ckk];
+        for (int k = 0; k < ckk; k++) {
+            int c = k / kk, t = k - c * kk, i = t / kw, j = t - i * kw;
+            koff[k] = (c * hp + i) * wp + j;
+        }
+        return koff;
+    }
+
+    /** Copies one image (cin × h × w at xs[src]) into the interior of a zero-padded layout at xp[dst]; the border is left as it is. */
+    static void padImage(float[] xs, int src, Conv2dKernels.Geometry g, float[] xp, int dst) {
+        int cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad(), hp = h + 2 * pad, wp = w + 2 * pad;
+        for (int c = 0; c < cin; c++) {
+            int s = src + c * h * w, d = dst + (c * hp + pad) * wp + pad;
+            for (int iy = 0; iy < h; iy++) System.arraycopy(xs, s + iy * w, xp, d + iy * wp, w);
+        }
     }
 
     /**

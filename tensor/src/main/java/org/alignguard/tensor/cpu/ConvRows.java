@@ -52,7 +52,7 @@ final class ConvRows {
 
     /** y = W · unfold(x) (+ bias) for all images, y contiguous at offset 0, K in blocks of {@code kstep}. */
     static void conv(float[] xs, int xo, Conv2dKernels.Geometry g, float[] ws, int wo, float[] bs, float[] y, int kstep) {
-        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad(), kh = g.kh(), kw = g.kw();
+        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), pad = g.pad();
         int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), ow = g.ow();
         int hp = h + 2 * pad, wp = w + 2 * pad, xpImg = cin * hp * wp, cols = n * ohw;
         Buffers own = BUFFERS.get();
@@ -65,17 +65,9 @@ final class ConvRows {
         }
         float[] xp = own.padded;
         Parallel.forChunks(n, (long) cin * h * w, (i0, i1) -> {
-            for (int img = i0; img < i1; img++)
-                for (int c = 0; c < cin; c++) {
-                    int s = xo + (img * cin + c) * h * w, d = img * xpImg + (c * hp + pad) * wp + pad;
-                    for (int iy = 0; iy < h; iy++) System.arraycopy(xs, s + iy * w, xp, d + iy * wp, w);
-                }
+            for (int img = i0; img < i1; img++) ConvGemm.padImage(xs, xo + img * cin * h * w, g, xp, img * xpImg);
         });
-        int[] koff = new int[ckk];
-        for (int k = 0, kk = kh * kw; k < ckk; k++) {
-            int c = k / kk, t = k - c * kk, i = t / kw, j = t - i * kw;
-            koff[k] = (c * hp + i) * wp + j;
-        }
+        int[] koff = ConvGemm.tapOffsets(g, hp, wp);
         int mp = roundUp(m, MR);
         if (own.a.length < mp * ckk) own.a = new float[mp * ckk];
         float[] ap = ConvGemm.packWhole(m, ckk, kstep, ws, wo, ckk, 1, own.a);

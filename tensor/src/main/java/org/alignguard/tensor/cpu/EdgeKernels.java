@@ -31,11 +31,7 @@ final class EdgeKernels {
         if (mr <= 4) kernel4(kc, ap, ao, bp, bo, tile, 0, NR, false);
         else if (mr <= 8 && MR > 8) kernel8(kc, ap, ao, bp, bo, tile, 0, NR, false);
         else SgemmKernel.kernel(kc, ap, ao, bp, bo, tile, 0, NR, false);
-        for (int r = 0; r < mr; r++) {
-            int o = co + r * ldc, to = r * NR;
-            if (add) for (int q = 0; q < nr; q++) c[o + q] += tile[to + q];
-            else System.arraycopy(tile, to, c, o, nr);
-        }
+        SgemmKernel.fromTile(mr, nr, tile, NR, c, co, ldc, add);
     }
 
     /** C[4 x 2L] (+)= rows 0..3 of an MR-row packed A panel · B panel (8 accumulators). */

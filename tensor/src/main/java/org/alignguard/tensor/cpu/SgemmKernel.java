@@ -108,16 +108,25 @@ final class SgemmKernel {
                                 kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
                             } else {
                                 kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
-                                for (int r = 0; r < mr; r++) {
-                                    int co = cRow + r * ldc + jr, to = r * NR;
-                                    if (add) for (int q = 0; q < nr; q++) c[co + q] += tile[to + q];
-                                    else System.arraycopy(tile, to, c, co, nr);
-                                }
+                                fromTile(mr, nr, tile, NR, c, cRow + jr, ldc, add);
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * C[0:rows, 0:cols] (+)= tile[0:rows, 0:cols] (row stride ldt): where a micro-kernel computed a
+     * partial tile into scratch, the part that lies inside C. Adding the tile to C is the same
+     * arithmetic as a kernel adding its accumulators to C, so either route gives the same bits.
+     */
+    static void fromTile(int rows, int cols, float[] tile, int ldt, float[] c, int co, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            int o = co + r * ldc, t = r * ldt;
+            if (add) for (int q = 0; q < cols; q++) c[o + q] += tile[t + q];
+            else System.arraycopy(tile, t, c, o, cols);
         }
     }
 

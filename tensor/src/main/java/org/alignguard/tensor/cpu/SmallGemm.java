@@ -92,11 +92,7 @@ final class SmallGemm {
                     int rows = Math.min(R, m - i);
                     if (rows == R) rows12(k, a, offA + i * rsA, rsA, csA, bp, bo + j, ldb, tile, 0, L, false);
                     else tail(0, rows, k, a, offA + i * rsA, rsA, csA, bp, bo + j, ldb, tile, 0, L, false);
-                    for (int r = 0; r < rows; r++) {
-                        int o = offC + (i + r) * ldc + j, t = r * L;
-                        if (accumulate) for (int q = 0; q < w; q++) c[o + q] += tile[t + q];
-                        else System.arraycopy(tile, t, c, o, w);
-                    }
+                    SgemmKernel.fromTile(rows, w, tile, L, c, offC + i * ldc + j, ldc, accumulate);
                 }
                 j = n;
             }

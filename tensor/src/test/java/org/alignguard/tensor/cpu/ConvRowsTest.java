@@ -42,7 +42,7 @@ class ConvRowsTest {
             float[] bs = checked++ % 2 == 0 ? gaussian(r, s[4]) : null;
             int outN = g.n() * g.cout() * g.ohw();
             float[] before = new float[outN], now = new float[outN];
-            boolean wasSmall = g.n() > 1 && g.ohw() < SgemmKernel.NR;
+            boolean wasSmall = Conv2dKernels.batchedSmall(g);
             if (wasSmall) Conv2dKernels.convSmall(xs, 3, g, ws, 2, bs, before);
             else ConvGemm.conv(xs, 3, g, ws, 2, bs, before);
             ConvRows.conv(xs, 3, g, ws, 2, bs, now, wasSmall ? SgemmKernel.KC : ConvGemm.kStep(g.ckk()));
