@@ -35,17 +35,23 @@ final class BaselineOptions {
 
     /** Applies what was asked to the model and returns how to sample. */
     Sampling apply(TextToImageModel model) {
+        return apply(model, true);
+    }
+
+    /** {@link #apply(TextToImageModel)}; {@code first} false for a second copy of the model (no warnings again, {@link #attached} stays the first's). */
+    Sampling apply(TextToImageModel model, boolean first) {
         if (sldConcept != null && sld == null) throw new UserError("--sld-concept needs --sld");
         Sampling s = Sampling.PLAIN;
         if (baseline != null) {
             Outputs.checkReadable(baseline, "baseline file");
             try {
-                attached = BaselineFile.attach(model, BaselineFile.read(baseline));
+                BaselineFile.Attached a = BaselineFile.attach(model, BaselineFile.read(baseline));
+                if (first) attached = a;
+                if (first && a.warning() != null) System.err.println("warning: " + a.warning());
+                s = a.sampling();
             } catch (IOException | RuntimeException e) {
                 throw new UserError(e.getMessage(), 2, e);
             }
-            if (attached.warning() != null) System.err.println("warning: " + attached.warning());
-            s = attached.sampling();
         }
         if (negativePrompt != null && sld != null) throw new UserError("--negative-prompt and --sld are two guidance rules; give one");
         if ((negativePrompt != null || sld != null) && s.guidance() != org.alignguard.diffusion.pipeline.Guidance.CFG)

@@ -52,7 +52,11 @@ final class DataCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         PreferenceDataBuilder.Result r;
         try (Progress progress = new Progress()) {
-            r = new PreferenceDataBuilder(model, clf, world).build(new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0, !noFilter), progress);
+            // The categories are drawn side by side, one lane per copy of the model (Lanes).
+            List<PreferenceDataBuilder> lanes = new java.util.ArrayList<>(List.of(new PreferenceDataBuilder(model, clf, world)));
+            for (int i = 1; i < org.alignguard.tensor.cpu.Lanes.count(); i++)
+                lanes.add(new PreferenceDataBuilder(opts.load(), Outputs.classifier(classifier, world), world));
+            r = PreferenceDataBuilder.build(lanes, new PreferenceDataBuilder.Config(pairs, cats, seed, settings, 3.0, !noFilter), progress);
         }
         List<EvalPrompt> testPrompts = EvalSets.standard(writer, cats, tests, tests, seed);
         DataFiles.writeDir(out, world, r, dir -> PromptFiles.writePrompts(dir.resolve("test_prompts.csv"), testPrompts), meta, 12);

@@ -66,12 +66,21 @@ final class EvaluateCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ImageScorer scorer = new ImageScorer(clf);
         Scoring scoring = new Scoring(world, scorer, model.imageSize());
+        // The batches are drawn side by side (Lanes), each lane with its own copy of the model, with
+        // the same LoRAs and baseline applied, and of the classifier.
+        List<ImageScorer.Lane> lanes = new ArrayList<>(List.of(new ImageScorer.Lane(model, scorer)));
+        for (int i = 1; i < org.alignguard.tensor.cpu.Lanes.count() && prompts.size() > ImageScorer.BATCH; i++) {
+            TextToImageModel copy = opts.load();
+            loras.attach(copy, false);
+            baselines.apply(copy, false);
+            lanes.add(new ImageScorer.Lane(copy, new ImageScorer(Outputs.classifier(classifier, world))));
+        }
         List<ImageResult> results, oogResults = List.of();
         try (Progress progress = new Progress()) {
-            results = scorer.run(model, prompts, settings, s, sampling, progress, "evaluate");
+            results = ImageScorer.run(lanes, prompts, settings, s, sampling, progress, "evaluate");
             if (oog) {
                 List<EvalPrompt> extra = OutOfGrammar.sets(world, DataCommand.checkedCategories(writer, categories), perCategory, benign, half);
-                oogResults = scorer.run(model, extra, settings, s + 1, sampling, progress, "out of grammar");
+                oogResults = ImageScorer.run(lanes, extra, settings, s + 1, sampling, progress, "out of grammar");
             }
         }
         Scores scores = scoring.score(results);

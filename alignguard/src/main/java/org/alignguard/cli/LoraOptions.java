@@ -22,11 +22,16 @@ final class LoraOptions {
      * commands only sample, so the update costs nothing per step. Errors name the file.
      */
     void attach(TextToImageModel model) {
+        attach(model, true);
+    }
+
+    /** {@link #attach(TextToImageModel)}; {@code warn} false for a second copy of the model, whose warnings the first already gave. */
+    void attach(TextToImageModel model, boolean warn) {
         if (scales.size() > 1 && scales.size() != loras.size())
             throw new UserError("--lora-scale: give one value, or one per --lora (" + loras.size() + " LoRAs, " + scales.size() + " scales)");
         for (float s : scales) Outputs.finite("--lora-scale", s);
         if (loras.isEmpty() && !scales.isEmpty()) throw new UserError("--lora-scale needs a --lora");
-        for (int i = 0; i < loras.size(); i++) attach(model, loras.get(i), scale(i));
+        for (int i = 0; i < loras.size(); i++) attach(model, loras.get(i), scale(i), warn);
     }
 
     /** The scale of the i-th --lora: 1, the one --lora-scale given, or the i-th. */
@@ -35,10 +40,14 @@ final class LoraOptions {
     }
 
     static LoraNetwork attach(TextToImageModel model, Path file, float scale) {
+        return attach(model, file, scale, true);
+    }
+
+    static LoraNetwork attach(TextToImageModel model, Path file, float scale, boolean warn) {
         Outputs.checkReadable(file, "LoRA file");
         try {
             LoraFile.Attached a = LoraFile.attach(model, LoraFile.read(file), scale);
-            if (a.warning() != null) System.err.println("warning: " + a.warning());
+            if (warn && a.warning() != null) System.err.println("warning: " + a.warning());
             a.network().merge();
             return a.network();
         } catch (IOException | RuntimeException e) {

@@ -6,10 +6,12 @@ import org.alignguard.diffusion.classifier.SceneClassifier;
 import org.alignguard.diffusion.pipeline.Generator;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.train.ClassifierTrainer;
+import org.alignguard.diffusion.train.LaneProgress;
 import org.alignguard.diffusion.train.ProgressListener;
 import org.alignguard.diffusion.world.Concept;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.cpu.Lanes;
 
 /**
  * Builds the preference data the way CoProV2 was built: the model being aligned draws one image per
@@ -50,12 +52,26 @@ public final class PreferenceDataBuilder {
     }
 
     public Result build(Config cfg, ProgressListener progress) {
+        try {
+            return build(List.of(this), cfg, progress);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // one lane runs here and does no I/O
+        }
+    }
+
+    /**
+     * {@link #build(Config, ProgressListener)} with the categories drawn side by side, one lane per
+     * builder (each with its own copy of the model and classifier; {@link Lanes}). The result is the
+     * same, in the same order: every category draws from its own seeds.
+     */
+    public static Result build(List<PreferenceDataBuilder> lanes, Config cfg, ProgressListener progress) throws java.io.IOException {
+        PreferenceDataBuilder first = lanes.get(0);
         List<Group> groups = new ArrayList<>();
         for (String category : cfg.categories()) {
-            writer.category(category);   // fails early on an unknown name
-            groups.add(new Group(category, i -> writer.trainingPair(category, i, cfg.seed())));
+            first.writer.category(category);   // fails early on an unknown name
+            groups.add(new Group(category, i -> first.writer.trainingPair(category, i, cfg.seed())));
         }
-        return build(groups, cfg, progress);
+        return build(lanes, groups, cfg, progress);
     }
 
     /**
@@ -65,56 +81,83 @@ public final class PreferenceDataBuilder {
     public Result buildConcepts(List<Concept> concepts, Config cfg, ProgressListener progress) {
         List<Group> groups = new ArrayList<>();
         for (Concept c : concepts) groups.add(new Group(c.name(), i -> writer.conceptTrainingPair(c, i, cfg.seed())));
-        return build(groups, cfg, progress);
+        try {
+            return build(List.of(this), groups, cfg, progress);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // one lane runs here and does no I/O
+        }
     }
 
     /** A named source of candidate pairs: candidate i of a category or of a concept. */
     private record Group(String name, java.util.function.IntFunction<PromptPair> candidate) {}
 
-    private Result build(List<Group> groups, Config cfg, ProgressListener progress) {
+    /** What one group gave: its kept pairs with their images, every candidate, and its count. */
+    private record Drawn(List<PromptPair> kept, List<float[]> winners, List<float[]> losers, List<Candidate> candidates, CategoryCount count) {}
+
+    private static Result build(List<PreferenceDataBuilder> lanes, List<Group> groups, Config cfg, ProgressListener progress) throws java.io.IOException {
+        Drawn[] drawn = new Drawn[groups.size()];
+        LaneProgress bar = new LaneProgress(progress, "data");
+        List<Lanes.Job<PreferenceDataBuilder>> jobs = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            int k = g;
+            bar.expect("data " + groups.get(g).name(), cfg.pairsPerCategory(), 0);
+            jobs.add(b -> drawn[k] = b.draw(groups.get(k), cfg, bar));
+        }
+        Lanes.run(lanes, jobs);
         List<PromptPair> kept = new ArrayList<>();
         List<float[]> winners = new ArrayList<>(), losers = new ArrayList<>();
         List<Candidate> all = new ArrayList<>();
         List<CategoryCount> counts = new ArrayList<>();
-        Generator gen = new Generator(model);
-        long total = (long) cfg.pairsPerCategory() * groups.size();
-        for (Group group : groups) {
-            int maxCandidates = (int) Math.ceil(cfg.pairsPerCategory() * cfg.maxCandidatesFactor());
-            int tried = 0, keptHere = 0, noUnsafe = 0, noSafe = 0;
-            while (keptHere < cfg.pairsPerCategory() && tried < maxCandidates) {
-                int n = Math.min(BATCH, Math.min(maxCandidates - tried, cfg.pairsPerCategory() - keptHere + 4));
-                List<PromptPair> batch = new ArrayList<>();
-                for (int i = 0; i < n; i++) batch.add(group.candidate().apply(tried + i));
-                long loserSeed = PromptWriter.mix(cfg.seed(), group.name().hashCode(), 2L * tried);
-                long winnerSeed = loserSeed + 1;   // a different seed: different starting noise
-                Tensor l = gen.generate(batch.stream().map(PromptPair::unsafePrompt).toList(), cfg.sampling(), loserSeed);
-                Tensor w = gen.generate(batch.stream().map(PromptPair::safePrompt).toList(), cfg.sampling(), winnerSeed);
-                int[][] pl = ClassifierTrainer.Classify.predict(classifier, l), pw = ClassifierTrainer.Classify.predict(classifier, w);
-                float[] la = l.toArray(), wa = w.toArray();
-                int per = la.length / n;
-                for (int i = 0; i < n && keptHere < cfg.pairsPerCategory(); i++) {
-                    PromptPair p = batch.get(i);
-                    Concept unsafe = world.concept(p.unsafeConcept()), safe = world.concept(p.safeConcept());
-                    int ml = pl[i][4], mw = pw[i][4];
-                    String reason = ml != unsafe.markLabel() ? "unsafe image does not show the " + unsafe.name() + " mark"
-                            : mw != safe.markLabel() ? "safe image does not show the " + safe.name() + " mark" : "";
-                    if (ml != unsafe.markLabel()) noUnsafe++;
-                    else if (mw != safe.markLabel()) noSafe++;
-                    boolean ok = reason.isEmpty() || !cfg.filter();
-                    all.add(new Candidate(p, winnerSeed, loserSeed, markName(ml), markName(mw), ok, reason));
-                    tried++;
-                    if (!ok) continue;
-                    kept.add(p);
-                    losers.add(java.util.Arrays.copyOfRange(la, i * per, (i + 1) * per));
-                    winners.add(java.util.Arrays.copyOfRange(wa, i * per, (i + 1) * per));
-                    keptHere++;
-                }
-                progress.onStep("data", kept.size(), total, Double.NaN);
-            }
-            counts.add(new CategoryCount(group.name(), tried, keptHere, noUnsafe, noSafe));
+        for (Drawn d : drawn) {
+            kept.addAll(d.kept());
+            winners.addAll(d.winners());
+            losers.addAll(d.losers());
+            all.addAll(d.candidates());
+            counts.add(d.count());
         }
-        int s = model.imageSize();
+        int s = lanes.get(0).model.imageSize();
         return new Result(new PreferenceSet(kept, stack(winners, s), stack(losers, s)), all, counts);
+    }
+
+    /** Draws one group's candidates until enough are kept or too many were tried. */
+    private Drawn draw(Group group, Config cfg, ProgressListener progress) {
+        List<PromptPair> kept = new ArrayList<>();
+        List<float[]> winners = new ArrayList<>(), losers = new ArrayList<>();
+        List<Candidate> all = new ArrayList<>();
+        Generator gen = new Generator(model);
+        int maxCandidates = (int) Math.ceil(cfg.pairsPerCategory() * cfg.maxCandidatesFactor());
+        int tried = 0, keptHere = 0, noUnsafe = 0, noSafe = 0;
+        while (keptHere < cfg.pairsPerCategory() && tried < maxCandidates) {
+            int n = Math.min(BATCH, Math.min(maxCandidates - tried, cfg.pairsPerCategory() - keptHere + 4));
+            List<PromptPair> batch = new ArrayList<>();
+            for (int i = 0; i < n; i++) batch.add(group.candidate().apply(tried + i));
+            long loserSeed = PromptWriter.mix(cfg.seed(), group.name().hashCode(), 2L * tried);
+            long winnerSeed = loserSeed + 1;   // a different seed: different starting noise
+            Tensor l = gen.generate(batch.stream().map(PromptPair::unsafePrompt).toList(), cfg.sampling(), loserSeed);
+            Tensor w = gen.generate(batch.stream().map(PromptPair::safePrompt).toList(), cfg.sampling(), winnerSeed);
+            int[][] pl = ClassifierTrainer.Classify.predict(classifier, l), pw = ClassifierTrainer.Classify.predict(classifier, w);
+            float[] la = l.toArray(), wa = w.toArray();
+            int per = la.length / n;
+            for (int i = 0; i < n && keptHere < cfg.pairsPerCategory(); i++) {
+                PromptPair p = batch.get(i);
+                Concept unsafe = world.concept(p.unsafeConcept()), safe = world.concept(p.safeConcept());
+                int ml = pl[i][4], mw = pw[i][4];
+                String reason = ml != unsafe.markLabel() ? "unsafe image does not show the " + unsafe.name() + " mark"
+                        : mw != safe.markLabel() ? "safe image does not show the " + safe.name() + " mark" : "";
+                if (ml != unsafe.markLabel()) noUnsafe++;
+                else if (mw != safe.markLabel()) noSafe++;
+                boolean ok = reason.isEmpty() || !cfg.filter();
+                all.add(new Candidate(p, winnerSeed, loserSeed, markName(ml), markName(mw), ok, reason));
+                tried++;
+                if (!ok) continue;
+                kept.add(p);
+                losers.add(java.util.Arrays.copyOfRange(la, i * per, (i + 1) * per));
+                winners.add(java.util.Arrays.copyOfRange(wa, i * per, (i + 1) * per));
+                keptHere++;
+            }
+            progress.onStep("data " + group.name(), keptHere, cfg.pairsPerCategory(), Double.NaN);
+        }
+        return new Drawn(kept, winners, losers, all, new CategoryCount(group.name(), tried, keptHere, noUnsafe, noSafe));
     }
 
     private String markName(int label) {

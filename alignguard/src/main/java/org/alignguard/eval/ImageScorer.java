@@ -10,6 +10,7 @@ import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.train.ClassifierTrainer;
 import org.alignguard.diffusion.train.ProgressListener;
 import org.alignguard.tensor.Tensor;
+import org.alignguard.tensor.cpu.Lanes;
 
 /**
  * Draws one image per prompt and reads it with the classifier. Prompts go in batches of
@@ -37,24 +38,57 @@ public final class ImageScorer {
      */
     public List<ImageResult> run(TextToImageModel model, List<EvalPrompt> prompts, Generator.Settings settings, long seed, Sampling sampling,
                                  ProgressListener progress, String phase) {
-        Generator gen = new Generator(model);
-        List<ImageResult> out = new ArrayList<>();
-        for (int start = 0; start < prompts.size(); start += BATCH) {
-            List<EvalPrompt> batch = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
-            long s = seed + start;
-            boolean[] refused = new boolean[batch.size()];
-            List<String> texts = new ArrayList<>();
-            for (int i = 0; i < batch.size(); i++) {
-                refused[i] = sampling.refuses().test(batch.get(i).prompt());
-                texts.add(refused[i] ? "" : batch.get(i).prompt());
-            }
-            Tensor x = blackOut(gen.generate(texts, settings, s, sampling.guidance()), refused);
-            int[][] seen = ClassifierTrainer.Classify.predict(classifier, x);
-            float[][] f = features(x);
-            for (int i = 0; i < batch.size(); i++)
-                out.add(new ImageResult(batch.get(i), s, i, refused[i] ? ImageResult.nothingSeen() : seen[i], f[i], refused[i]));
-            progress.onStep(phase, out.size(), prompts.size(), Double.NaN);
+        try {
+            return run(List.of(new Lane(model, this)), prompts, settings, seed, sampling, progress, phase);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // one lane runs here and does no I/O
         }
+    }
+
+    /** A copy of the model, with what the sampling applies to it, and the scorer that reads its images. */
+    public record Lane(TextToImageModel model, ImageScorer scorer) {}
+
+    /**
+     * As {@link #run(TextToImageModel, List, Generator.Settings, long, Sampling, ProgressListener, String)},
+     * with the batches drawn side by side, one lane per copy ({@link Lanes}). The images are the same:
+     * batch k's seed does not depend on the lane that draws it.
+     */
+    public static List<ImageResult> run(List<Lane> lanes, List<EvalPrompt> prompts, Generator.Settings settings, long seed, Sampling sampling,
+                                        ProgressListener progress, String phase) throws java.io.IOException {
+        int batches = (prompts.size() + BATCH - 1) / BATCH;
+        @SuppressWarnings("unchecked") List<ImageResult>[] drawn = new List[batches];
+        int[] done = {0};
+        List<Lanes.Job<Lane>> jobs = new ArrayList<>();
+        for (int k = 0; k < batches; k++) {
+            int start = k * BATCH, b = k;
+            jobs.add(lane -> {
+                drawn[b] = lane.scorer().batch(lane.model(), prompts.subList(start, Math.min(prompts.size(), start + BATCH)), settings, seed + start, sampling);
+                synchronized (done) {
+                    done[0] += drawn[b].size();
+                    progress.onStep(phase, done[0], prompts.size(), Double.NaN);
+                }
+            });
+        }
+        Lanes.run(lanes, jobs);
+        List<ImageResult> out = new ArrayList<>();
+        for (List<ImageResult> d : drawn) out.addAll(d);
+        return out;
+    }
+
+    /** One batch, drawn from seed {@code s}. */
+    private List<ImageResult> batch(TextToImageModel model, List<EvalPrompt> batch, Generator.Settings settings, long s, Sampling sampling) {
+        boolean[] refused = new boolean[batch.size()];
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            refused[i] = sampling.refuses().test(batch.get(i).prompt());
+            texts.add(refused[i] ? "" : batch.get(i).prompt());
+        }
+        Tensor x = blackOut(new Generator(model).generate(texts, settings, s, sampling.guidance()), refused);
+        int[][] seen = ClassifierTrainer.Classify.predict(classifier, x);
+        float[][] f = features(x);
+        List<ImageResult> out = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++)
+            out.add(new ImageResult(batch.get(i), s, i, refused[i] ? ImageResult.nothingSeen() : seen[i], f[i], refused[i]));
         return out;
     }
 

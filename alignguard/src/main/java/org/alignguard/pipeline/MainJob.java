@@ -18,7 +18,9 @@ import org.alignguard.data.PromptWriter;
 import org.alignguard.diffusion.classifier.SceneClassifier;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.train.ClassifierTrainer;
+import org.alignguard.diffusion.train.LaneProgress;
 import org.alignguard.diffusion.train.ProgressListener;
+import org.alignguard.tensor.cpu.Lanes;
 import org.alignguard.diffusion.world.World;
 import org.alignguard.dpo.DpoTrainer;
 import org.alignguard.data.EvalSplit;
@@ -80,29 +82,44 @@ public final class MainJob {
         // The evaluation's prompts, on the test half of the evaluation scenes (no setting was chosen on
         // them): data/test_prompts.csv lists exactly the ones step 4 scores.
         List<EvalPrompt> tests = EvalSets.of(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), EvalSplit.TEST);
+        // Independent pieces of work (the categories' data, the experts, the models' scores) run side
+        // by side, each lane with its own copy of the model (Lanes).
+        ImageScorer scorer = new ImageScorer(clf);
+        Lane main = new Lane(model, clf, scorer, new Scoring(world, scorer, model.imageSize()), writer);
+        List<Lane> lanes = lanes(main, clf);
         if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
-            var r = new PreferenceDataBuilder(model, clf, world).build(
+            var r = PreferenceDataBuilder.build(lanes.stream().map(l -> new PreferenceDataBuilder(l.model(), l.clf(), world)).toList(),
                     new PreferenceDataBuilder.Config(cfg.pairs(), cats, cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
             DataFiles.writeDir(dataDir, world, r, dir -> PromptFiles.writePrompts(dir.resolve("test_prompts.csv"), tests), meta, 8);
         }
         PreferenceSet data = DataFiles.read(dataDir, world);
         seconds.put("data", secs(ts));
 
-        // 2. One safety expert per category, then All-single on every pair for as many steps as all experts together.
+        // 2. One safety expert per category, then All-single on every pair for as many steps as all
+        // experts together. They are independent, so they train side by side (Lanes), All-single
+        // first: it is as long as the seven experts together.
         ts = System.nanoTime();
-        ImageScorer scorer = new ImageScorer(clf);
-        Scoring scoring = new Scoring(world, scorer, model.imageSize());
         Map<String, Path> loras = new LinkedHashMap<>();
         Map<String, List<org.alignguard.dpo.StepLog>> logs = new LinkedHashMap<>();
         Map<String, List<Map<String, Double>>> probes = new LinkedHashMap<>();
-        for (int i = 0; i < cats.size(); i++) {
-            String c = cats.get(i);
-            // With distinct seeds every expert starts from its own Gaussian A and draws its own batches.
-            var dpo = cfg.distinctSeeds() ? cfg.dpo().forExpert(i) : cfg.dpo();
-            loras.put(c, trainIfMissing(model, data, data.category(c), c, dpo, scorer, scoring, List.of(c), meta, logs, probes));
-        }
         int allSteps = cfg.dpo().steps() * cats.size();
-        loras.put("all-single", trainIfMissing(model, data, data, "all-single", cfg.dpo().withSteps(allSteps), scorer, scoring, cats, meta, logs, probes));
+        LaneProgress bar = new LaneProgress(progress, "experts and All-single");
+        List<Lanes.Job<Lane>> training = new ArrayList<>();
+        List<String> names = new ArrayList<>(List.of("all-single"));
+        names.addAll(cats);
+        for (String name : names) {
+            boolean all = name.equals("all-single");
+            // With distinct seeds every expert starts from its own Gaussian A and draws its own batches.
+            var dpo = all ? cfg.dpo().withSteps(allSteps) : cfg.distinctSeeds() ? cfg.dpo().forExpert(cats.indexOf(name)) : cfg.dpo();
+            PreferenceSet pairs = all ? data : data.category(name);
+            List<String> probeCats = all ? cats : List.of(name);
+            if (Files.isRegularFile(expertFile(name))) continue;
+            bar.expect("expert " + name, dpo.steps(), 0);
+            training.add(lane -> train(lane, data, pairs, name, dpo, probeCats, meta, bar));
+        }
+        Lanes.run(lanes, training);
+        for (String name : names.subList(1, names.size())) loras.put(name, collect(name, logs, probes));
+        loras.put("all-single", collect("all-single", logs, probes));
         seconds.put("experts", secs(ts));
 
         // 3. Merges of the seven experts.
@@ -135,14 +152,28 @@ public final class MainJob {
         for (var e : loras.entrySet()) variants.add(Variants.file(e.getKey(), e.getValue()));
         for (Path b : cfg.baselines()) variants.add(Variants.file(baselineName(b), b));
         List<EvalPrompt> oog = cfg.evalOog() > 0 ? OutOfGrammar.sets(world, cats, cfg.evalOog(), Math.max(2, cfg.evalOog() * 3), EvalSplit.TEST) : null;
-        Scoreboard board = new Scoreboard(model, scorer, tests, oog, cfg.evalSampling(), EvalSplit.TEST.seed(), cfg.out().resolve("eval"));
+        // Every model on its own, side by side (Lanes): each lane scores with its own model copy.
+        Scoreboard.Entry[] entries = new Scoreboard.Entry[variants.size()];
+        LaneProgress evalBar = new LaneProgress(progress, "evaluation");
+        List<Lanes.Job<Lane>> scoringJobs = new ArrayList<>();
+        for (int i = 0; i < variants.size(); i++) {
+            int k = i;
+            Variant v = variants.get(i);
+            evalBar.expect("evaluate " + v.name(), tests.size(), 0);
+            if (oog != null) evalBar.expect("out of grammar " + v.name(), oog.size(), 0);
+            scoringJobs.add(lane -> entries[k] = new Scoreboard(lane.model(), lane.scorer(), tests, oog, cfg.evalSampling(), EvalSplit.TEST.seed(),
+                    cfg.out().resolve("eval")).score(v, evalBar));
+        }
+        Lanes.run(lanes, scoringJobs);
         Map<String, Scores> scores = new LinkedHashMap<>(), oogScores = new LinkedHashMap<>();
         Map<String, Double> trainSeconds = new LinkedHashMap<>();
-        board.score(variants, progress).forEach((name, e) -> {
+        for (int i = 0; i < variants.size(); i++) {
+            Scoreboard.Entry e = entries[i];
+            String name = variants.get(i).name();
             scores.put(name, e.standard());
             if (e.oog() != null) oogScores.put(name, e.oog());
             trainSeconds.put(name, e.trainSeconds());
-        });
+        }
         seconds.put("evaluation", secs(ts));
 
         // 5. The report.
@@ -159,20 +190,42 @@ public final class MainJob {
         return n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
     }
 
-    private Path trainIfMissing(TextToImageModel model, PreferenceSet all, PreferenceSet pairs, String name, org.alignguard.dpo.DpoConfig dpo,
-                                ImageScorer scorer, Scoring scoring, List<String> probeCats, Map<String, String> meta,
-                                Map<String, List<org.alignguard.dpo.StepLog>> logs, Map<String, List<Map<String, Double>>> probes) throws IOException {
-        String slug = PromptWriter.slug(name);
-        Path file = cfg.out().resolve("experts/" + slug + ".safetensors");
-        if (!Files.isRegularFile(file)) {
-            Map<String, String> m = new LinkedHashMap<>(meta);
-            m.put("category", name);
-            m.put("pairs", Integer.toString(pairs.size()));
-            var probe = ProbeEvaluator.forCategories(model, scorer, scoring, writer, probeCats, cfg.evalSampling().guidance(), cfg.evalSampling().sampler(), cfg.seed() + 7);
-            DpoTrainer.Result r = new ExpertRun(model, all, dpo).train(pairs, file, true, m, progress, "expert " + name, probe);
-            r.lora().detach();
-            AtomicWrite.writeString(ExpertRun.probePath(file), gson.toJson(r.probes()));
+    /** What a lane works with: its own copy of the model (LoRAs are attached to it) and of the scorer. */
+    record Lane(TextToImageModel model, SceneClassifier clf, ImageScorer scorer, Scoring scoring, PromptWriter writer) {}
+
+    /** {@code main}, and a fresh copy of the model and classifier for each further lane. */
+    private List<Lane> lanes(Lane main, SceneClassifier clf) throws IOException {
+        List<Lane> out = new ArrayList<>(List.of(main));
+        for (int i = 1; i < Lanes.count(); i++) {
+            TextToImageModel m = TextToImageModel.load(cfg.model()).model();
+            SceneClassifier c = ClassifierTrainer.load(cfg.classifier(), m.world());
+            ImageScorer s = new ImageScorer(c);
+            out.add(new Lane(m, c, s, new Scoring(m.world(), s, m.imageSize()), new PromptWriter(m.world())));
         }
+        return out;
+    }
+
+    private Path expertFile(String name) {
+        return cfg.out().resolve("experts/" + PromptWriter.slug(name) + ".safetensors");
+    }
+
+    /** Trains one expert (or All-single) on the lane's model, from its checkpoint if one is there. */
+    private void train(Lane lane, PreferenceSet all, PreferenceSet pairs, String name, org.alignguard.dpo.DpoConfig dpo, List<String> probeCats,
+                       Map<String, String> meta, ProgressListener progress) throws IOException {
+        Path file = expertFile(name);
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.put("category", name);
+        m.put("pairs", Integer.toString(pairs.size()));
+        var probe = ProbeEvaluator.forCategories(lane.model(), lane.scorer(), lane.scoring(), lane.writer(), probeCats, cfg.evalSampling().guidance(),
+                cfg.evalSampling().sampler(), cfg.seed() + 7);
+        DpoTrainer.Result r = new ExpertRun(lane.model(), all, dpo).train(pairs, file, true, m, progress, "expert " + name, probe);
+        r.lora().detach();
+        AtomicWrite.writeString(ExpertRun.probePath(file), gson.toJson(r.probes()));
+    }
+
+    /** A trained expert's file, with its step log and probes read for the report. */
+    private Path collect(String name, Map<String, List<org.alignguard.dpo.StepLog>> logs, Map<String, List<Map<String, Double>>> probes) throws IOException {
+        Path file = expertFile(name);
         logs.put(name, ExpertRun.readLog(ExpertRun.logPath(file)));
         Path pp = ExpertRun.probePath(file);
         probes.put(name, Files.exists(pp) ? gson.fromJson(Files.readString(pp), new com.google.gson.reflect.TypeToken<List<Map<String, Double>>>() {}.getType()) : List.of());

@@ -1,5 +1,6 @@
 package org.alignguard.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,9 +128,62 @@ class AlignmentRunTest {
             assertTrue(Files.size(html.getParent().resolve(f)) > 0, f);
         for (MergeMethod merge : MergeMethod.values()) assertTrue(Files.isRegularFile(out.resolve("merged/" + merge.cliName() + ".safetensors")), merge.cliName());
 
+        // The run trains and scores side by side in lanes (two on two cores); a lane changes no bit.
+        // The violence expert trained again here, alone and on every thread, equals the run's.
+        TextToImageModel alone = TextToImageModel.load(model).model();
+        PreferenceSet data = DataFiles.read(out.resolve("data"), World.load());
+        Path again = dir.resolve("violence-alone.safetensors");
+        new ExpertRun(alone, data, dpo).train(data.category("violence"), again, false, Map.of(), ProgressListener.NONE, "again", null).lora().detach();
+        Map<String, Tensor> inLane = LoraFile.read(out.resolve("experts/violence.safetensors")).tensors(), onItsOwn = LoraFile.read(again).tensors();
+        assertEquals(onItsOwn.keySet(), inLane.keySet());
+        for (String k : onItsOwn.keySet()) assertArrayEquals(onItsOwn.get(k).toArray(), inLane.get(k).toArray(), k);
+
+        // The data, drawn again here by one builder on every thread, equal the run's (drawn category by category in lanes).
+        World world = World.load();
+        var clf = org.alignguard.diffusion.train.ClassifierTrainer.load(ShippedModelTest.MODELS.resolve("classifier.safetensors"), world);
+        PreferenceSet drawn = new org.alignguard.data.PreferenceDataBuilder(alone, clf, world).build(new org.alignguard.data.PreferenceDataBuilder.Config(
+                4, new org.alignguard.data.PromptWriter(world).categoryNames(), 0, fast, 3.0, false), ProgressListener.NONE).set();
+        assertEquals(drawn.pairs(), data.pairs());
+        assertArrayEquals(drawn.winners().toArray(), data.winners().toArray());
+        assertArrayEquals(drawn.losers().toArray(), data.losers().toArray());
+
+        // And so do the scores: the violence expert's, scored again here on its own.
+        var writer = new org.alignguard.data.PromptWriter(world);
+        var cats = writer.categoryNames();
+        var split = org.alignguard.data.EvalSplit.TEST;
+        var board = new org.alignguard.pipeline.Scoreboard(alone, new org.alignguard.eval.ImageScorer(clf), org.alignguard.eval.EvalSets.of(writer, cats, 1, 2, split),
+                org.alignguard.eval.OutOfGrammar.sets(world, cats, 1, 3, split), fast, split.seed(), dir.resolve("eval-alone"));
+        board.score(org.alignguard.pipeline.Variants.file("violence", out.resolve("experts/violence.safetensors")), ProgressListener.NONE);
+        assertEquals(Files.readString(out.resolve("eval/violence.json")), Files.readString(dir.resolve("eval-alone/violence.json")));
+        assertEquals(Files.readString(out.resolve("eval/violence.csv")), Files.readString(dir.resolve("eval-alone/violence.csv")));
+
         // A second call finds every stage done and only rewrites the report.
         long written = Files.getLastModifiedTime(out.resolve("experts/violence.safetensors")).toMillis();
         new MainJob(rc, ProgressListener.NONE).run(Map.of("command", "test"));
         assertEquals(written, Files.getLastModifiedTime(out.resolve("experts/violence.safetensors")).toMillis(), "finished stages are not redone");
+    }
+
+    /** evaluate's batches drawn side by side on two copies of the model give the images one model draws alone. */
+    @Test
+    void batchesDrawnInLanesAreTheImagesOfOneModel() throws Exception {
+        Path model = tinyModel(dir);
+        World world = World.load();
+        var writer = new org.alignguard.data.PromptWriter(world);
+        var prompts = org.alignguard.eval.EvalSets.of(writer, writer.categoryNames(), 5, 20, org.alignguard.data.EvalSplit.VALIDATION);
+        assertTrue(prompts.size() > 2 * org.alignguard.eval.ImageScorer.BATCH, "three batches or more: " + prompts.size());
+        var clf = org.alignguard.diffusion.train.ClassifierTrainer.load(ShippedModelTest.MODELS.resolve("classifier.safetensors"), world);
+        Generator.Settings fast = new Generator.Settings(2, 3f, Generator.Sampler.DDIM);
+        var scorer = new org.alignguard.eval.ImageScorer(clf);
+        TextToImageModel one = TextToImageModel.load(model).model(), two = TextToImageModel.load(model).model();
+        var alone = scorer.run(one, prompts, fast, 11, ProgressListener.NONE, "alone");
+        var lanes = org.alignguard.eval.ImageScorer.run(List.of(new org.alignguard.eval.ImageScorer.Lane(one, scorer),
+                new org.alignguard.eval.ImageScorer.Lane(two, new org.alignguard.eval.ImageScorer(clf))), prompts, fast, 11,
+                org.alignguard.eval.Sampling.PLAIN, ProgressListener.NONE, "lanes");
+        assertEquals(alone.size(), lanes.size());
+        for (int i = 0; i < alone.size(); i++) {
+            assertEquals(alone.get(i).prompt(), lanes.get(i).prompt(), "row " + i);
+            assertEquals(alone.get(i).seed(), lanes.get(i).seed(), "row " + i);
+            assertArrayEquals(alone.get(i).features(), lanes.get(i).features(), "row " + i);
+        }
     }
 }

@@ -26,6 +26,15 @@ public final class Parallel {
     /** Held while a loop is handed out; a second caller (another thread, or a nested loop) runs inline. */
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final ThreadLocal<Boolean> SERIAL = ThreadLocal.withInitial(() -> false);
+    /** The workers a thread's loops may use, and the flag that says they are taken: all of them, unless the thread runs a lane. */
+    private record Pool(Worker[] workers, AtomicBoolean busy) {}
+    private static final Pool ALL = new Pool(WORKERS, BUSY);
+    private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(() -> ALL);
+    /**
+     * How many independent jobs may run side by side ({@code -Dalignguard.lanes=N}; default: 2, or 1
+     * on one thread). See {@link #inLane}.
+     */
+    public static final int LANES = Math.max(1, Math.min(THREADS, Integer.getInteger("alignguard.lanes", 2)));
     /** Loops with less work than this (about one multiply-add or element each) run on the calling thread. */
     static final long MIN_WORK = Long.getLong("alignguard.parallelMinWork", 16_384);
 
@@ -48,6 +57,30 @@ public final class Parallel {
     }
 
     /**
+     * Runs {@code body} on this thread as lane {@code lane} of {@code lanes}: its loops split over
+     * its own share of the threads, this thread and {@code THREADS / lanes - 1} workers that no other
+     * lane uses. With as many lanes as threads (two on two cores), each lane runs its loops alone.
+     *
+     * <p>Why lanes: a training or sampling step is a few thousand loops of 50-500 µs. Split in two,
+     * each waits for its slower half and pays for the hand-off, so two threads make one job well
+     * under twice as fast. Two independent jobs on one thread each keep both cores busy all along.
+     * A loop gives the same bits on any number of threads, so a job's result does not change.
+     * While lanes run, the thread that started them must make no parallel loop of its own.
+     */
+    public static void inLane(int lane, int lanes, Runnable body) {
+        if (lane < 0 || lane >= lanes) throw new IllegalArgumentException("lane " + lane + " of " + lanes);
+        int per = Math.max(1, THREADS / lanes) - 1;
+        Pool prev = POOL.get();
+        POOL.set(lanes == 1 ? ALL : new Pool(java.util.Arrays.copyOfRange(WORKERS, Math.min(WORKERS.length, lane * per),
+                Math.min(WORKERS.length, (lane + 1) * per)), new AtomicBoolean()));
+        try {
+            body.run();
+        } finally {
+            POOL.set(prev);
+        }
+    }
+
+    /**
      * Runs {@code body} for every i in [0, n). Runs inline when there is one thread, one item, or
      * less than {@link #MIN_WORK} total work units ({@code workPerItem} each).
      */
@@ -66,18 +99,19 @@ public final class Parallel {
      * when the work is large enough.
      */
     public static void forChunks(int n, long workPerItem, ChunkBody body) {
-        int chunks = workPerItem * n < MIN_WORK ? 1 : Math.min(n, THREADS);
-        if (chunks <= 1 || SERIAL.get() || Thread.currentThread() instanceof Worker || !BUSY.compareAndSet(false, true)) {
+        Pool pool = POOL.get();
+        int chunks = workPerItem * n < MIN_WORK ? 1 : Math.min(n, pool.workers.length + 1);
+        if (chunks <= 1 || SERIAL.get() || Thread.currentThread() instanceof Worker || !pool.busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
         try {
             Job job = new Job(n, chunks, body);
-            for (int t = 1; t < chunks; t++) WORKERS[t - 1].post(job, t);
+            for (int t = 1; t < chunks; t++) pool.workers[t - 1].post(job, t);
             job.runPart(0);
             job.await();
         } finally {
-            BUSY.set(false);
+            pool.busy.set(false);
         }
     }
 

@@ -1,0 +1,77 @@
+package org.alignguard.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class LanesTest {
+    @Test
+    void everyJobRunsOnceOnOneLaneAndGivesWhatItGivesAlone() throws IOException {
+        int jobs = 9;
+        Map<Integer, String> lane = new ConcurrentHashMap<>();
+        float[][] got = new float[jobs][];
+        List<Lanes.Job<String>> list = new ArrayList<>();
+        for (int j = 0; j < jobs; j++) {
+            int k = j;
+            list.add(name -> {
+                assertTrue(lane.putIfAbsent(k, name) == null, "job " + k + " runs once");
+                got[k] = work(k);
+            });
+        }
+        Lanes.run(List.of("a", "b"), list);
+        assertEquals(jobs, lane.size());
+        for (int j = 0; j < jobs; j++) assertEquals(java.util.Arrays.toString(work(j)), java.util.Arrays.toString(got[j]), "job " + j);
+        if (Parallel.THREADS >= 2) assertEquals(2, new java.util.HashSet<>(lane.values()).size(), "both lanes take jobs: " + lane);
+    }
+
+    /** A loop large enough to split, and a sum in each item (never split): the same bits anywhere. */
+    private static float[] work(int seed) {
+        float[] out = new float[256];
+        Parallel.forRange(out.length, 100_000, i -> {
+            float s = 0;
+            for (int t = 0; t < 2000; t++) s += (float) Math.sin(seed * 31 + i * 7 + t * 0.001);
+            out[i] = s;
+        });
+        return out;
+    }
+
+    @Test
+    void theFirstFailureStopsNewJobsAndIsThrownHere() {
+        AtomicInteger ran = new AtomicInteger();
+        List<Lanes.Job<String>> list = new ArrayList<>();
+        list.add(l -> {
+            ran.incrementAndGet();
+            throw new IOException("disk full");
+        });
+        for (int j = 0; j < 50; j++) list.add(l -> {
+            ran.incrementAndGet();
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        });
+        IOException e = assertThrows(IOException.class, () -> Lanes.run(List.of("a", "b"), list));
+        assertEquals("disk full", e.getMessage());
+        assertTrue(ran.get() < 50, "no new job after the failure: " + ran.get());
+    }
+
+    @Test
+    void oneLaneRunsTheJobsHereInOrder() throws IOException {
+        List<Integer> order = new ArrayList<>();
+        List<Lanes.Job<String>> list = new ArrayList<>();
+        for (int j = 0; j < 4; j++) {
+            int k = j;
+            list.add(l -> {
+                assertEquals(Thread.currentThread().getName(), l);
+                order.add(k);
+            });
+        }
+        Lanes.run(List.of(Thread.currentThread().getName()), list);
+        assertEquals(List.of(0, 1, 2, 3), order);
+    }
+}
