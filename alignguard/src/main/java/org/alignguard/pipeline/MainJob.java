@@ -96,8 +96,11 @@ public final class MainJob {
         seconds.put("data", secs(ts));
 
         // 2. One safety expert per category, then All-single on every pair for as many steps as all
-        // experts together. They are independent, so they train side by side (Lanes), All-single
-        // first: it is as long as the seven experts together.
+        // experts together. One at a time, each step's passes one after the other, every loop on every
+        // thread: a step keeps about 300 MB alive, and two steps side by side, or a step's reference
+        // pass beside its policy pass, tipped the launcher's 1152 MiB heap into full collections
+        // (docs/PERFORMANCE.md, "Lanes": 8:29 and 9:18 against 8:28). With a larger heap,
+        // -Dalignguard.trainLanes=2 trains two at once.
         ts = System.nanoTime();
         Map<String, Path> loras = new LinkedHashMap<>();
         Map<String, List<org.alignguard.dpo.StepLog>> logs = new LinkedHashMap<>();
@@ -105,8 +108,8 @@ public final class MainJob {
         int allSteps = cfg.dpo().steps() * cats.size();
         LaneProgress bar = new LaneProgress(progress, "experts and All-single");
         List<Lanes.Job<Lane>> training = new ArrayList<>();
-        List<String> names = new ArrayList<>(List.of("all-single"));
-        names.addAll(cats);
+        List<String> names = new ArrayList<>(cats);
+        names.add("all-single");
         for (String name : names) {
             boolean all = name.equals("all-single");
             // With distinct seeds every expert starts from its own Gaussian A and draws its own batches.
@@ -117,9 +120,9 @@ public final class MainJob {
             bar.expect("expert " + name, dpo.steps(), 0);
             training.add(lane -> train(lane, data, pairs, name, dpo, probeCats, meta, bar));
         }
-        Lanes.run(lanes, training);
-        for (String name : names.subList(1, names.size())) loras.put(name, collect(name, logs, probes));
-        loras.put("all-single", collect("all-single", logs, probes));
+        if (TRAIN_LANES > 1) Lanes.run(lanes.subList(0, Math.min(lanes.size(), TRAIN_LANES)), training);
+        else inOneLane(unused -> Lanes.run(List.of(main), training));
+        for (String name : names) loras.put(name, collect(name, logs, probes));
         seconds.put("experts", secs(ts));
 
         // 3. Merges of the seven experts.
@@ -189,6 +192,22 @@ public final class MainJob {
         String n = file.getFileName().toString();
         return n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
     }
+
+    /** Runs {@code body} as the only lane: every thread for its loops, and no lanes started inside it (DpoTrainer's passes one after the other). */
+    private static void inOneLane(Lanes.Job<Void> body) throws IOException {
+        IOException[] failed = new IOException[1];
+        org.alignguard.tensor.cpu.Parallel.inLane(0, 1, () -> {
+            try {
+                body.run(null);
+            } catch (IOException e) {
+                failed[0] = e;
+            }
+        });
+        if (failed[0] != null) throw failed[0];
+    }
+
+    /** Trainings side by side in the experts stage (default 1: see the stage's comment). */
+    static final int TRAIN_LANES = Math.max(1, Integer.getInteger("alignguard.trainLanes", 1));
 
     /** What a lane works with: its own copy of the model (LoRAs are attached to it) and of the scorer. */
     record Lane(TextToImageModel model, SceneClassifier clf, ImageScorer scorer, Scoring scoring, PromptWriter writer) {}

@@ -128,8 +128,10 @@ class AlignmentRunTest {
             assertTrue(Files.size(html.getParent().resolve(f)) > 0, f);
         for (MergeMethod merge : MergeMethod.values()) assertTrue(Files.isRegularFile(out.resolve("merged/" + merge.cliName() + ".safetensors")), merge.cliName());
 
-        // The run trains and scores side by side in lanes (two on two cores); a lane changes no bit.
-        // The violence expert trained again here, alone and on every thread, equals the run's.
+        // The run draws its data and scores its models side by side in lanes (two on two cores), and
+        // trains its experts one at a time, each step's passes one after the other; trained here on
+        // this thread, each step runs its reference pass beside its policy pass instead. None of it
+        // changes a bit: the violence expert trained again here equals the run's.
         TextToImageModel alone = TextToImageModel.load(model).model();
         PreferenceSet data = DataFiles.read(out.resolve("data"), World.load());
         Path again = dir.resolve("violence-alone.safetensors");

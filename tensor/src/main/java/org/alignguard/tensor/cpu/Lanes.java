@@ -27,14 +27,14 @@ public final class Lanes {
 
     /**
      * Runs every job on one of {@code lanes}' copies, at most one job per lane at a time, taking
-     * them in list order (put the longest first). With one lane or one job, runs them here, in
-     * order, with every thread. The first failure stops the lanes from taking new jobs; once the
+     * them in list order (put the longest first). With one lane or one job, or when this thread
+     * is itself a lane, runs them here, in order, with this thread's share of the threads. The first failure stops the lanes from taking new jobs; once the
      * running ones end, it is thrown here.
      */
     public static <R> void run(List<R> lanes, List<? extends Job<R>> jobs) throws IOException {
         if (lanes.isEmpty()) throw new IllegalArgumentException("no lanes");
         int n = Math.min(lanes.size(), jobs.size());
-        if (n <= 1) {
+        if (n <= 1 || Parallel.inALane()) {
             for (Job<R> j : jobs) j.run(lanes.get(0));
             return;
         }

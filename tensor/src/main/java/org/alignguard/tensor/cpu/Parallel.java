@@ -71,13 +71,20 @@ public final class Parallel {
         if (lane < 0 || lane >= lanes) throw new IllegalArgumentException("lane " + lane + " of " + lanes);
         int per = Math.max(1, THREADS / lanes) - 1;
         Pool prev = POOL.get();
-        POOL.set(lanes == 1 ? ALL : new Pool(java.util.Arrays.copyOfRange(WORKERS, Math.min(WORKERS.length, lane * per),
+        // A lane of one still gets a pool of its own: its loops use every thread, and lanes started
+        // from it (Lanes.run) run inline instead.
+        POOL.set(new Pool(java.util.Arrays.copyOfRange(WORKERS, Math.min(WORKERS.length, lane * per),
                 Math.min(WORKERS.length, (lane + 1) * per)), new AtomicBoolean()));
         try {
             body.run();
         } finally {
             POOL.set(prev);
         }
+    }
+
+    /** Whether this thread runs a lane ({@link #inLane}): then lanes started from it would only share its threads. */
+    public static boolean inALane() {
+        return POOL.get() != ALL;
     }
 
     /**
