@@ -62,12 +62,14 @@ public record DpoConfig(float beta, float lr, int warmup, int steps, int batch, 
         if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException(name + " must be a positive number, got " + v);
     }
 
-    // The defaults: β, lr and steps from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"); the
+    // The defaults: β and steps from the β-LR sweep (docs/RESULTS.md, "β-LR sweep"); the
     // preservation weight, the benign share and the prompt noise chosen on the validation half
-    // (docs/RESULTS.md, "How choices were made", e5). Strings, because the command line's
+    // (docs/RESULTS.md, "How choices were made", e5, and λ = 80 in the ninth session); rank 16 and
+    // lr 2e-3 chosen on the validation half in the twelfth session (docs/RESULTS.md, "Rank 16": the
+    // rank that keeps the scenes of unsafe prompts). Strings, because the command line's
     // annotations need constants.
-    public static final String BETA = "10", LR = "1e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
-            EMPTY_PROMPT = "0.0", RANK = "4", PRESERVE = "80", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5",
+    public static final String BETA = "10", LR = "2e-3", WARMUP = "10", STEPS = "100", BATCH = "8", CLIP = "1.0",
+            EMPTY_PROMPT = "0.0", RANK = "16", PRESERVE = "80", CHECKPOINT_EVERY = "50", KEEP_BENIGN = "0.5", PROMPT_NOISE = "0.5",
             ANCHOR = "0", KEEP_SCENE = "0", KEEP_SCENE_ON = SceneMask.OFF_MARK;
 
     public static DpoConfig defaults(long seed) {
