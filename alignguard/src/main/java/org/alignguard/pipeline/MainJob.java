@@ -99,7 +99,7 @@ public final class MainJob {
         // experts together. One at a time, each step's passes one after the other, every loop on every
         // thread: a step keeps about 300 MB alive, and two steps side by side, or a step's reference
         // pass beside its policy pass, tipped the launcher's 1152 MiB heap into full collections
-        // (docs/PERFORMANCE.md, "Lanes": 8:29 and 9:18 against 8:28). With a larger heap,
+        // (docs/PERFORMANCE.md, "Twelfth session: lanes": 8:29 and 9:18 against 8:28). With a larger heap,
         // -Dalignguard.trainLanes=2 trains two at once.
         ts = System.nanoTime();
         Map<String, Path> loras = new LinkedHashMap<>();

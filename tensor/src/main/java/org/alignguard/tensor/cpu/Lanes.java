@@ -7,14 +7,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Independent jobs side by side (the main job trains its seven experts and All-single this way, and scores its models).
+ * Independent jobs side by side: the main job draws its data and scores its models this way,
+ * {@code evaluate} draws its batches, and a DPO step runs its reference pass beside its policy pass.
  * Each lane is a thread with its own copy of what a job changes (a model that LoRAs are attached
  * to), and takes the next job from the list whenever it is free. Its loops run on its own share of
  * the CPU threads ({@link Parallel#inLane}): on two cores, two jobs run at once, each on one core.
  *
  * <p>A job's result is the same bits in a lane as alone, because no loop of the tensor library
  * depends on the number of threads it is split over. What a lane saves is the hand-off: a training
- * step on two threads waits, loop after loop, for its slower half (docs/PERFORMANCE.md, "Lanes").
+ * step on two threads waits, loop after loop, for its slower half. What it costs is memory: two jobs
+ * keep two jobs' data alive at once (docs/PERFORMANCE.md, "Twelfth session: lanes").
  */
 public final class Lanes {
     private Lanes() {}
