@@ -52,11 +52,7 @@ public final class PreferenceDataBuilder {
     }
 
     public Result build(Config cfg, ProgressListener progress) {
-        try {
-            return build(List.of(this), cfg, progress);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);   // one lane runs here and does no I/O
-        }
+        return alone(groups(this, cfg), cfg, progress);
     }
 
     /**
@@ -65,13 +61,17 @@ public final class PreferenceDataBuilder {
      * same, in the same order: every category draws from its own seeds.
      */
     public static Result build(List<PreferenceDataBuilder> lanes, Config cfg, ProgressListener progress) throws java.io.IOException {
-        PreferenceDataBuilder first = lanes.get(0);
+        return build(lanes, groups(lanes.get(0), cfg), cfg, progress);
+    }
+
+    /** One group per category of {@code cfg}, written by {@code b}'s writer. */
+    private static List<Group> groups(PreferenceDataBuilder b, Config cfg) {
         List<Group> groups = new ArrayList<>();
         for (String category : cfg.categories()) {
-            first.writer.category(category);   // fails early on an unknown name
-            groups.add(new Group(category, i -> first.writer.trainingPair(category, i, cfg.seed())));
+            b.writer.category(category);   // fails early on an unknown name
+            groups.add(new Group(category, i -> b.writer.trainingPair(category, i, cfg.seed())));
         }
-        return build(lanes, groups, cfg, progress);
+        return groups;
     }
 
     /**
@@ -81,6 +81,11 @@ public final class PreferenceDataBuilder {
     public Result buildConcepts(List<Concept> concepts, Config cfg, ProgressListener progress) {
         List<Group> groups = new ArrayList<>();
         for (Concept c : concepts) groups.add(new Group(c.name(), i -> writer.conceptTrainingPair(c, i, cfg.seed())));
+        return alone(groups, cfg, progress);
+    }
+
+    /** The groups drawn here, by this builder alone. */
+    private Result alone(List<Group> groups, Config cfg, ProgressListener progress) {
         try {
             return build(List.of(this), groups, cfg, progress);
         } catch (java.io.IOException e) {
@@ -100,7 +105,7 @@ public final class PreferenceDataBuilder {
         List<Lanes.Job<PreferenceDataBuilder>> jobs = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             int k = g;
-            bar.expect("data " + groups.get(g).name(), cfg.pairsPerCategory(), 0);
+            bar.expect("data " + groups.get(g).name(), cfg.pairsPerCategory());
             jobs.add(b -> drawn[k] = b.draw(groups.get(k), cfg, bar));
         }
         Lanes.run(lanes, jobs);

@@ -83,9 +83,9 @@ public final class DpoTrainer {
     /**
      * The frozen reference ε_ref: a second network on the model's weights, without the LoRA, so its
      * pass can run beside the policy's ({@link Lanes}; the same bits as the model with its LoRA off).
-     * Null with dropout, whose random masks the two passes would draw in another order.
+     * Made at its first use; never with dropout, whose random masks the two passes would draw in another order.
      */
-    private final org.alignguard.diffusion.model.UNet reference;
+    private org.alignguard.diffusion.model.UNet reference;
     /** The images as flat arrays, read once: each step copies its batch's rows out of them. */
     private final float[] winners, losers, keepImages, benignImages;
     /** Per pair, the scene keep's mask over one image (3 channels), or null when ν = 0. */
@@ -111,7 +111,6 @@ public final class DpoTrainer {
         this.grammarWords = org.alignguard.diffusion.world.CaptionGrammar.TEMPLATE_WORDS;
         this.cfg = cfg;
         this.forward = new DDPMScheduler(model.schedule);
-        this.reference = model.unet.config.dropout() == 0 ? frozenCopy(model) : null;
         this.winners = data.winners().toArray();
         this.losers = data.losers().toArray();
         this.keepImages = keep == null ? null : keep.images().toArray();
@@ -243,7 +242,9 @@ public final class DpoTrainer {
         Tensor target = model.prediction.target(forward, clean, eps, t);
         Variable context, ref, policy;
         Tensor anchorRef = null;
-        if (a == 0 && reference != null && Lanes.count() > 1 && !Parallel.inALane()) {
+        if (a == 0 && model.unet.config.dropout() == 0 && Lanes.count() > 1 && !Parallel.inALane()) {
+            if (reference == null) reference = frozenCopy(model);
+            var reference = this.reference;
             // The reference and policy passes side by side, one core each: the same bits as one after
             // the other on both cores, sooner (Lanes). The text encoder is frozen: one encoding serves both.
             try (var scope = Grad.noGrad()) {

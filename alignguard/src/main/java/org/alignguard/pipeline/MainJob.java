@@ -82,11 +82,11 @@ public final class MainJob {
         // The evaluation's prompts, on the test half of the evaluation scenes (no setting was chosen on
         // them): data/test_prompts.csv lists exactly the ones step 4 scores.
         List<EvalPrompt> tests = EvalSets.of(writer, cats, cfg.evalPerCategory(), cfg.evalBenign(), EvalSplit.TEST);
-        // Independent pieces of work (the categories' data, the experts, the models' scores) run side
-        // by side, each lane with its own copy of the model (Lanes).
+        // Independent pieces of work (the categories' data, the models' scores) run side by side,
+        // each lane with its own copy of the model (Lanes).
         ImageScorer scorer = new ImageScorer(clf);
         Lane main = new Lane(model, clf, scorer, new Scoring(world, scorer, model.imageSize()), writer);
-        List<Lane> lanes = lanes(main, clf);
+        List<Lane> lanes = lanes(main);
         if (!Files.isRegularFile(dataDir.resolve("pairs.safetensors"))) {
             var r = PreferenceDataBuilder.build(lanes.stream().map(l -> new PreferenceDataBuilder(l.model(), l.clf(), world)).toList(),
                     new PreferenceDataBuilder.Config(cfg.pairs(), cats, cfg.seed(), cfg.dataSampling(), 3.0, cfg.filter()), progress);
@@ -117,11 +117,11 @@ public final class MainJob {
             PreferenceSet pairs = all ? data : data.category(name);
             List<String> probeCats = all ? cats : List.of(name);
             if (Files.isRegularFile(expertFile(name))) continue;
-            bar.expect("expert " + name, dpo.steps(), 0);
+            bar.expect("expert " + name, dpo.steps());
             training.add(lane -> train(lane, data, pairs, name, dpo, probeCats, meta, bar));
         }
         if (TRAIN_LANES > 1) Lanes.run(lanes.subList(0, Math.min(lanes.size(), TRAIN_LANES)), training);
-        else inOneLane(unused -> Lanes.run(List.of(main), training));
+        else Lanes.alone(unused -> Lanes.run(List.of(main), training));
         for (String name : names) loras.put(name, collect(name, logs, probes));
         seconds.put("experts", secs(ts));
 
@@ -162,8 +162,8 @@ public final class MainJob {
         for (int i = 0; i < variants.size(); i++) {
             int k = i;
             Variant v = variants.get(i);
-            evalBar.expect("evaluate " + v.name(), tests.size(), 0);
-            if (oog != null) evalBar.expect("out of grammar " + v.name(), oog.size(), 0);
+            evalBar.expect("evaluate " + v.name(), tests.size());
+            if (oog != null) evalBar.expect("out of grammar " + v.name(), oog.size());
             scoringJobs.add(lane -> entries[k] = new Scoreboard(lane.model(), lane.scorer(), tests, oog, cfg.evalSampling(), EvalSplit.TEST.seed(),
                     cfg.out().resolve("eval")).score(v, evalBar));
         }
@@ -193,19 +193,6 @@ public final class MainJob {
         return n.endsWith(".safetensors") ? n.substring(0, n.length() - ".safetensors".length()) : n;
     }
 
-    /** Runs {@code body} as the only lane: every thread for its loops, and no lanes started inside it (DpoTrainer's passes one after the other). */
-    private static void inOneLane(Lanes.Job<Void> body) throws IOException {
-        IOException[] failed = new IOException[1];
-        org.alignguard.tensor.cpu.Parallel.inLane(0, 1, () -> {
-            try {
-                body.run(null);
-            } catch (IOException e) {
-                failed[0] = e;
-            }
-        });
-        if (failed[0] != null) throw failed[0];
-    }
-
     /** Trainings side by side in the experts stage (default 1: see the stage's comment). */
     static final int TRAIN_LANES = Math.max(1, Integer.getInteger("alignguard.trainLanes", 1));
 
@@ -213,7 +200,7 @@ public final class MainJob {
     record Lane(TextToImageModel model, SceneClassifier clf, ImageScorer scorer, Scoring scoring, PromptWriter writer) {}
 
     /** {@code main}, and a fresh copy of the model and classifier for each further lane. */
-    private List<Lane> lanes(Lane main, SceneClassifier clf) throws IOException {
+    private List<Lane> lanes(Lane main) throws IOException {
         List<Lane> out = new ArrayList<>(List.of(main));
         for (int i = 1; i < Lanes.count(); i++) {
             TextToImageModel m = TextToImageModel.load(cfg.model()).model();

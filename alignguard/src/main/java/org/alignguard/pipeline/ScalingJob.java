@@ -34,6 +34,7 @@ import org.alignguard.eval.Variant;
 import org.alignguard.merge.Expert;
 import org.alignguard.merge.ExpertMerger;
 import org.alignguard.merge.MergeMethod;
+import org.alignguard.tensor.cpu.Lanes;
 import org.alignguard.tensor.io.Safetensors;
 
 /**
@@ -196,11 +197,11 @@ public final class ScalingJob {
     /** Trains one LoRA on {@code pairs}, keeping the safe twins and the unsafe concepts that are not erased. */
     private void train(TextToImageModel model, Erasure erasure, PreferenceSet data, PreferenceSet pairs, org.alignguard.dpo.DpoConfig dpo,
                        Path file, Map<String, String> meta, String phase) throws IOException {
-        KeepSet keep = KeepSet.safeTwins(data);
         List<Concept> kept = erasure.keptUnsafe();
-        if (!kept.isEmpty()) keep = keep.plus(KeepSet.unsafeOf(pairsOf(data, kept)));
+        KeepSet keep = kept.isEmpty() ? KeepSet.safeTwins(data) : KeepSet.safeTwins(data).plus(KeepSet.unsafeOf(pairsOf(data, kept)));
         Files.createDirectories(file.getParent());
-        new ExpertRun(model, keep, dpo).train(pairs, file, true, meta, progress, phase, null).lora().detach();
+        // As the main job trains (Lanes.alone): each step's two passes one after the other.
+        Lanes.alone(unused -> new ExpertRun(model, keep, dpo).train(pairs, file, true, meta, progress, phase, null).lora().detach());
     }
 
     /** Steps of an expert that erases {@code concepts} concepts. */

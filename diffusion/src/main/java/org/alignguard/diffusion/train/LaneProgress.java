@@ -19,12 +19,11 @@ public final class LaneProgress implements ProgressListener {
         this.phase = phase;
     }
 
-    /** A job's phase: it reports steps up to {@code total}, starting after {@code already} (a resumed job). */
-    public synchronized LaneProgress expect(String jobPhase, long jobTotal, long already) {
+    /** A job's phase: it reports steps up to {@code jobTotal} (a resumed job's first report jumps to where it was). */
+    public synchronized LaneProgress expect(String jobPhase, long jobTotal) {
         totals.put(jobPhase, jobTotal);
-        steps.put(jobPhase, already);
+        steps.put(jobPhase, 0L);
         total += jobTotal;
-        done += already;
         return this;
     }
 

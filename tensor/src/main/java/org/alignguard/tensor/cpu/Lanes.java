@@ -2,7 +2,13 @@ package org.alignguard.tensor.cpu;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,10 +34,25 @@ public final class Lanes {
     }
 
     /**
+     * The threads of lanes 1, 2, ... (lane 0 is the calling thread). Kept between calls: a DPO step
+     * starts lanes every step, and a fresh thread would allocate its kernels' scratch buffers afresh.
+     */
+    private static final ExecutorService THREADS = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger made = new AtomicInteger();
+
+        @Override public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "alignguard-lane-" + made.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
+
+    /**
      * Runs every job on one of {@code lanes}' copies, at most one job per lane at a time, taking
-     * them in list order (put the longest first). With one lane or one job, or when this thread
-     * is itself a lane, runs them here, in order, with this thread's share of the threads. The first failure stops the lanes from taking new jobs; once the
-     * running ones end, it is thrown here.
+     * them in list order (put the longest first); lane 0 is this thread. With one lane or one job,
+     * or when this thread is itself a lane, runs them here, in order, with this thread's share of
+     * the threads. The first failure stops the lanes from taking new jobs; once the running ones
+     * end, it is thrown here.
      */
     public static <R> void run(List<R> lanes, List<? extends Job<R>> jobs) throws IOException {
         if (lanes.isEmpty()) throw new IllegalArgumentException("no lanes");
@@ -42,33 +63,54 @@ public final class Lanes {
         }
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        Thread[] threads = new Thread[n];
-        for (int i = 0; i < n; i++) {
-            int lane = i;
-            threads[i] = new Thread(() -> Parallel.inLane(lane, n, () -> {
-                for (int k; failed.get() == null && (k = next.getAndIncrement()) < jobs.size(); ) {
-                    try {
-                        jobs.get(k).run(lanes.get(lane));
-                    } catch (Throwable t) {
-                        failed.compareAndSet(null, t);
-                    }
+        java.util.function.IntFunction<Runnable> lane = i -> () -> Parallel.inLane(i, n, () -> {
+            for (int k; failed.get() == null && (k = next.getAndIncrement()) < jobs.size(); ) {
+                try {
+                    jobs.get(k).run(lanes.get(i));
+                } catch (Throwable t) {
+                    failed.compareAndSet(null, t);
                 }
-            }), "alignguard-lane-" + i);
-            threads[i].start();
-        }
+            }
+        });
+        List<Future<?>> others = new ArrayList<>();
+        for (int i = 1; i < n; i++) others.add(THREADS.submit(lane.apply(i)));
+        lane.apply(0).run();
         boolean interrupted = false;
-        for (Thread t : threads)
+        for (Future<?> f : others)
             while (true) {
                 try {
-                    t.join();
+                    f.get();
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;
                     failed.compareAndSet(null, e);
+                } catch (ExecutionException e) {
+                    failed.compareAndSet(null, e.getCause());   // the lane's loop catches every job's failure: not reached
+                    break;
                 }
             }
         if (interrupted) Thread.currentThread().interrupt();
-        Throwable t = failed.get();
+        rethrow(failed.get());
+    }
+
+    /**
+     * Runs {@code body} here as the only lane: its loops use every thread, and lanes started inside
+     * it run inline. The main job and the scaling experiment train this way, so a DPO step runs its
+     * two passes one after the other (two at once overflow the default heap: docs/PERFORMANCE.md).
+     */
+    public static void alone(Job<Void> body) throws IOException {
+        Throwable[] failed = new Throwable[1];
+        Parallel.inLane(0, 1, () -> {
+            try {
+                body.run(null);
+            } catch (Throwable t) {
+                failed[0] = t;
+            }
+        });
+        rethrow(failed[0]);
+    }
+
+    private static void rethrow(Throwable t) throws IOException {
         if (t == null) return;
         if (t instanceof IOException io) throw io;
         if (t instanceof UncheckedIOException u) throw u.getCause();
