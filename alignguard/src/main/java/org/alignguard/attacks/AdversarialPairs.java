@@ -62,20 +62,25 @@ public record AdversarialPairs(PreferenceSet pairs, Map<String, Tensor> pseudoWo
         Map<String, Integer> perAttack = new TreeMap<>();
         Map<String, List<Integer>> rowsOf = new java.util.HashMap<>();   // the data's pairs of each concept
         for (int i = 0; i < data.size(); i++) rowsOf.computeIfAbsent(data.pairs().get(i).unsafeConcept(), k -> new ArrayList<>()).add(i);
+        // Every attack names a concept's learned word alike ("pseudo3"): a word that an earlier file
+        // already used gets its own name here ("pseudo3v2", ...), or a later round's embedding would
+        // stand in for an earlier one's. One folder trains exactly as before.
+        Map<String, Integer> filesUsing = new java.util.HashMap<>();
         for (Path file : files) {
             String attack = file.getFileName().toString().replaceFirst("\\.json$", "");
+            Map<String, String> named = new java.util.HashMap<>();   // this file's words -> their names in training
             for (Found f : AttackJob.findings(file)) {
                 List<Integer> own = rowsOf.get(f.concept());
                 if (own == null) continue;   // another category's concept
                 String prefix = f.pseudoWords().isEmpty() ? prefix(world, f) : null;
                 if (f.pseudoWords().isEmpty() && prefix == null) continue;   // not a prefix of its case's caption: nothing to carry over
-                f.pseudoWords().forEach((w, v) -> words.put(w, Tensor.of(v, v.length)));
+                f.pseudoWords().forEach((w, v) -> words.put(named.computeIfAbsent(w, k -> uniqueName(k, filesUsing)), Tensor.of(v, v.length)));
                 Rng rng = new Rng(AttackCase.mix(AttackCase.mix(seed, f.seed()), (f.concept() + "/" + attack).hashCode()));
                 for (int k = 0; k < scenes; k++) {
                     int row = own.get(rng.nextInt(own.size()));
                     PromptPair p = data.pairs().get(row);
                     // [0]: the caption with the pseudo-word as its concept phrase; [1]: the same without the concept clause
-                    String[] caption = AttackCase.pair(grammar, p.scene(), rng.nextInt(), prefix == null ? f.pseudoWords().keySet().iterator().next() : "x");
+                    String[] caption = AttackCase.pair(grammar, p.scene(), rng.nextInt(), prefix == null ? named.get(f.pseudoWords().keySet().iterator().next()) : "x");
                     String condition = prefix == null ? caption[0] : prefix + " " + caption[1];
                     pairs.add(new PromptPair("adv-" + attack + "-" + f.concept() + "@" + f.seed() + "-" + k, p.category(), p.unsafeConcept(), p.safeConcept(),
                             p.scene(), filter.check(condition), caption[1]));
@@ -88,6 +93,12 @@ public record AdversarialPairs(PreferenceSet pairs, Map<String, Tensor> pseudoWo
         if (pairs.isEmpty()) return new AdversarialPairs(new PreferenceSet(List.of(), empty(size), empty(size)), words, perAttack);
         Tensor losers = data.select(loserRows).losers();
         return new AdversarialPairs(new PreferenceSet(pairs, renderer.renderBatch(bare), losers), words, perAttack);
+    }
+
+    /** {@code word} for the first file that uses it, then "wordv2", "wordv3", ... */
+    static String uniqueName(String word, Map<String, Integer> filesUsing) {
+        int n = filesUsing.merge(word, 1, Integer::sum);
+        return n == 1 ? word : word + "v" + n;
     }
 
     /** The tokens a white- or black-box attack put before its case's caption; null when the prompt is not built so. */

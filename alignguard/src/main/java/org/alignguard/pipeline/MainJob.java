@@ -121,6 +121,7 @@ public final class MainJob {
             training.add(lane -> train(lane, data, pairs, name, dpo, probeCats, meta, bar));
         }
         if (TRAIN_LANES > 1) Lanes.run(lanes.subList(0, Math.min(lanes.size(), TRAIN_LANES)), training);
+        else if (SIDE_BY_SIDE_PASSES) Lanes.run(List.of(main), training);
         else Lanes.alone(unused -> Lanes.run(List.of(main), training));
         for (String name : names) loras.put(name, collect(name, logs, probes));
         seconds.put("experts", secs(ts));
@@ -195,6 +196,8 @@ public final class MainJob {
 
     /** Trainings side by side in the experts stage (default 1: see the stage's comment). */
     static final int TRAIN_LANES = Math.max(1, Integer.getInteger("alignguard.trainLanes", 1));
+    /** With one training at a time: each DPO step's reference pass beside its policy pass ({@code -Dalignguard.trainPasses=side}). */
+    static final boolean SIDE_BY_SIDE_PASSES = "side".equals(System.getProperty("alignguard.trainPasses", "sequential"));
 
     /** What a lane works with: its own copy of the model (LoRAs are attached to it) and of the scorer. */
     record Lane(TextToImageModel model, SceneClassifier clf, ImageScorer scorer, Scoring scoring, PromptWriter writer) {}

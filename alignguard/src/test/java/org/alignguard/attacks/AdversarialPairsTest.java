@@ -91,6 +91,39 @@ class AdversarialPairsTest {
         }
     }
 
+    /** Every attack names a concept's word alike: two rounds' folders must keep both embeddings, each with its own conditions. */
+    @Test void twoRoundsOfTextualInversionKeepBothLearnedWords(@TempDir Path dir) throws Exception {
+        PreferenceSet data = data("violence");
+        String concept = data.pairs().get(0).unsafeConcept();
+        String word = TextualInversion.pseudoWord(WORLD.concept(concept));
+        Path[] rounds = {dir.resolve("round1"), dir.resolve("round2")};
+        for (int r = 0; r < 2; r++) {
+            Files.createDirectories(rounds[r]);
+            StringBuilder emb = new StringBuilder();
+            for (int j = 0; j < 64; j++) emb.append(j == 0 ? "" : ",").append(r + 1);   // round 1: all ones, round 2: all twos
+            Files.writeString(rounds[r].resolve("textual-inversion.json"), file("textual-inversion",
+                    found(concept, 2000 + 3 * r, "anything with " + word, "\"pseudo_words\":{\"" + word + "\":[" + emb + "]},")));
+        }
+        List<Path> files = new ArrayList<>(AdversarialPairs.files(rounds[0]));
+        files.addAll(AdversarialPairs.files(rounds[1]));
+
+        AdversarialPairs adv = AdversarialPairs.build(WORLD, data, files, 3, 3);
+
+        String second = word + "v2";
+        assertEquals(java.util.Set.of(word, second), adv.pseudoWords().keySet());
+        assertEquals(1f, adv.pseudoWords().get(word).toArray()[0]);
+        assertEquals(2f, adv.pseudoWords().get(second).toArray()[0]);
+        assertEquals(6, adv.pairs().size());
+        for (PromptPair p : adv.pairs().pairs()) {
+            boolean fromRound2 = p.id().contains("@2003");
+            List<String> tokens = List.of(p.unsafePrompt().split("[^a-z0-9]+"));
+            assertEquals(fromRound2, tokens.contains(second), p.unsafePrompt());
+            assertEquals(!fromRound2, tokens.contains(word), p.unsafePrompt());
+        }
+        // One folder alone keeps the attack's own name, as before.
+        assertEquals(java.util.Set.of(word), AdversarialPairs.build(WORLD, data, AdversarialPairs.files(rounds[1]), 3, 3).pseudoWords().keySet());
+    }
+
     @Test void aFolderWithoutFindingsIsAnErrorThatNamesIt(@TempDir Path dir) {
         var e = assertThrows(java.io.IOException.class, () -> AdversarialPairs.files(dir));
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
