@@ -14,28 +14,34 @@ public final class NNOps {
     public static Variable conv2d(Variable x, Variable w, Variable b, int stride, int padding) {
         Tensor out = x.data().conv2d(w.data(), b == null ? null : b.data(), stride, padding);
         int[] xs = x.shape(), ws = w.shape();
+        Variable.Node xn = x.node(), wn = w.node(), bn = b == null ? null : b.node();
+        // dx needs the weights, dW the input: frozen weights keep the input out of the graph.
+        Tensor xd = wn.requiresGrad() ? x.data() : null, wd = w.data();
         return Variable.result("conv2d", out, g -> {
-            if (x.requiresGrad()) x.accumulate(Backends.get().conv2dGradInput(g, w.data(), xs, stride, padding));
-            if (w.requiresGrad()) w.accumulate(Backends.get().conv2dGradWeight(g, x.data(), ws, stride, padding));
-            if (b != null && b.requiresGrad()) b.accumulate(g.sum(false, 0, 2, 3));
+            if (xn.requiresGrad()) xn.accumulate(Backends.get().conv2dGradInput(g, wd, xs, stride, padding));
+            if (wn.requiresGrad()) wn.accumulate(Backends.get().conv2dGradWeight(g, xd, ws, stride, padding));
+            if (bn != null && bn.requiresGrad()) bn.accumulate(g.sum(false, 0, 2, 3));
         }, x, w, b);
     }
 
     /** Nearest 2x upsample; its adjoint sums each 2x2 block. */
     public static Variable upsampleNearest2x(Variable x) {
-        return Variable.result("upsample", x.data().upsampleNearest2x(), g -> x.accumulate(Backends.get().sumPool2x(g)), x);
+        Variable.Node xn = x.node();
+        return Variable.result("upsample", x.data().upsampleNearest2x(), g -> xn.accumulate(Backends.get().sumPool2x(g)), x);
     }
 
     public static Variable softmax(Variable x, int axis) {
         int ax = Shape.axis("softmax", axis, x.ndim());
         Tensor y = x.data().softmax(ax);
-        return Variable.result("softmax", y, g -> x.accumulate(Backends.get().softmaxBackward(y, g, ax, false)), x);
+        Variable.Node xn = x.node();
+        return Variable.result("softmax", y, g -> xn.accumulate(Backends.get().softmaxBackward(y, g, ax, false)), x);
     }
 
     public static Variable logSoftmax(Variable x, int axis) {
         int ax = Shape.axis("log_softmax", axis, x.ndim());
         Tensor y = x.data().logSoftmax(ax);
-        return Variable.result("log_softmax", y, g -> x.accumulate(Backends.get().softmaxBackward(y, g, ax, true)), x);
+        Variable.Node xn = x.node();
+        return Variable.result("log_softmax", y, g -> xn.accumulate(Backends.get().softmaxBackward(y, g, ax, true)), x);
     }
 
     /** GroupNorm over [N, C, ...] in {@code groups} groups (Wu & He 2018); gamma/beta may be null. */
@@ -44,12 +50,14 @@ public final class NNOps {
         if (s.length < 2 || groups <= 0 || s[1] % groups != 0)
             throw new IllegalArgumentException("group_norm: " + s[Math.min(1, s.length - 1)] + " channels of " + Shape.str(s) + " do not split into " + groups + " groups");
         checkAffine("group_norm", gamma, beta, s[1]);
-        NormResult r = Backends.get().groupNorm(x.data(), groups, gamma == null ? null : gamma.data(), beta == null ? null : beta.data(), eps);
+        Tensor xd = x.data(), gd = gamma == null ? null : gamma.data();
+        NormResult r = Backends.get().groupNorm(xd, groups, gd, beta == null ? null : beta.data(), eps);
+        Variable.Node xn = x.node(), gn = gamma == null ? null : gamma.node(), bn = beta == null ? null : beta.node();
         return Variable.result("group_norm", r.y(), g -> {
-            Tensor[] d = Backends.get().groupNormBackward(x.data(), g, r, groups, gamma == null ? null : gamma.data());
-            x.accumulate(d[0]);
-            if (gamma != null) gamma.accumulate(d[1]);
-            if (beta != null) beta.accumulate(d[2]);
+            Tensor[] d = Backends.get().groupNormBackward(xd, g, r, groups, gd);
+            xn.accumulate(d[0]);
+            if (gn != null) gn.accumulate(d[1]);
+            if (bn != null) bn.accumulate(d[2]);
         }, x, gamma, beta);
     }
 
@@ -57,12 +65,14 @@ public final class NNOps {
     public static Variable layerNorm(Variable x, Variable gamma, Variable beta, float eps) {
         int d = x.dim(-1);
         checkAffine("layer_norm", gamma, beta, d);
-        NormResult r = Backends.get().layerNorm(x.data(), gamma == null ? null : gamma.data(), beta == null ? null : beta.data(), eps);
+        Tensor xd = x.data(), gd = gamma == null ? null : gamma.data();
+        NormResult r = Backends.get().layerNorm(xd, gd, beta == null ? null : beta.data(), eps);
+        Variable.Node xn = x.node(), gn = gamma == null ? null : gamma.node(), bn = beta == null ? null : beta.node();
         return Variable.result("layer_norm", r.y(), g -> {
-            Tensor[] t = Backends.get().layerNormBackward(x.data(), g, r, gamma == null ? null : gamma.data());
-            x.accumulate(t[0]);
-            if (gamma != null) gamma.accumulate(t[1]);
-            if (beta != null) beta.accumulate(t[2]);
+            Tensor[] t = Backends.get().layerNormBackward(xd, g, r, gd);
+            xn.accumulate(t[0]);
+            if (gn != null) gn.accumulate(t[1]);
+            if (bn != null) bn.accumulate(t[2]);
         }, x, gamma, beta);
     }
 
@@ -75,8 +85,9 @@ public final class NNOps {
     /** Embedding lookup: rows of {@code table} by index; backward scatter-adds into the rows used. */
     public static Variable embedding(Variable table, int[] indices, int... indexShape) {
         Tensor out = table.data().indexSelect(indices, indexShape);
-        int rows = table.dim(0);
-        return Variable.result("embedding", out, g -> table.accumulate(Backends.get().indexAdd(g.reshape(-1, table.dim(1)), indices, rows)), table);
+        int rows = table.dim(0), cols = table.dim(1);
+        Variable.Node tn = table.node();
+        return Variable.result("embedding", out, g -> tn.accumulate(Backends.get().indexAdd(g.reshape(-1, cols), indices, rows)), table);
     }
 
     /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
@@ -87,7 +98,8 @@ public final class NNOps {
         float scale = 1f / (1f - p);
         for (int i = 0; i < m.length; i++) m[i] = rng.nextFloat() >= p ? scale : 0f;
         Tensor mask = Tensor.of(m, x.shape());
-        return Variable.result("dropout", x.data().mul(mask), g -> x.accumulate(g.mul(mask)), x);
+        Variable.Node xn = x.node();
+        return Variable.result("dropout", x.data().mul(mask), g -> xn.accumulate(g.mul(mask)), x);
     }
 
     /**
@@ -102,6 +114,7 @@ public final class NNOps {
             grad[i] = (float) (1 / (1 + Math.exp(v)));
         }
         Tensor dydx = Tensor.of(grad, x.shape());
-        return Variable.result("log_sigmoid", Tensor.of(out, x.shape()), g -> x.accumulate(g.mul(dydx)), x);
+        Variable.Node xn = x.node();
+        return Variable.result("log_sigmoid", Tensor.of(out, x.shape()), g -> xn.accumulate(g.mul(dydx)), x);
     }
 }

@@ -16,49 +16,61 @@ public final class Ops {
     // ------------------------------------------------------------------ binary, with broadcasting
 
     public static Variable add(Variable a, Variable b) {
+        Variable.Node an = a.node(), bn = b.node();
+        int[] as = a.shape(), bs = b.shape();
         return Variable.result("add", a.data().add(b.data()), g -> {
-            a.accumulate(unbroadcast(g, a.shape()));
-            b.accumulate(unbroadcast(g, b.shape()));
+            an.accumulate(unbroadcast(g, as));
+            bn.accumulate(unbroadcast(g, bs));
         }, a, b);
     }
 
     public static Variable sub(Variable a, Variable b) {
+        Variable.Node an = a.node(), bn = b.node();
+        int[] as = a.shape(), bs = b.shape();
         return Variable.result("sub", a.data().sub(b.data()), g -> {
-            a.accumulate(unbroadcast(g, a.shape()));
-            b.accumulate(unbroadcast(g.neg(), b.shape()));
+            an.accumulate(unbroadcast(g, as));
+            if (bn.requiresGrad()) bn.accumulate(unbroadcast(g.neg(), bs));
         }, a, b);
     }
 
     public static Variable mul(Variable a, Variable b) {
+        Variable.Node an = a.node(), bn = b.node();
+        int[] as = a.shape(), bs = b.shape();
+        // Each side's gradient needs the other side's value: keep it only when that gradient is wanted.
+        Tensor ad = bn.requiresGrad() ? a.data() : null, bd = an.requiresGrad() ? b.data() : null;
         return Variable.result("mul", a.data().mul(b.data()), g -> {
-            if (a.requiresGrad()) a.accumulate(unbroadcast(g.mul(b.data()), a.shape()));
-            if (b.requiresGrad()) b.accumulate(unbroadcast(g.mul(a.data()), b.shape()));
+            if (an.requiresGrad()) an.accumulate(unbroadcast(g.mul(bd), as));
+            if (bn.requiresGrad()) bn.accumulate(unbroadcast(g.mul(ad), bs));
         }, a, b);
     }
 
     public static Variable div(Variable a, Variable b) {
-        Tensor out = a.data().div(b.data());
+        Tensor out = a.data().div(b.data()), bd = b.data();
+        Variable.Node an = a.node(), bn = b.node();
+        int[] as = a.shape(), bs = b.shape();
         return Variable.result("div", out, g -> {
-            if (a.requiresGrad()) a.accumulate(unbroadcast(g.div(b.data()), a.shape()));
+            if (an.requiresGrad()) an.accumulate(unbroadcast(g.div(bd), as));
             // d(a/b)/db = -a/b² = -out/b
-            if (b.requiresGrad()) b.accumulate(unbroadcast(g.mul(out).div(b.data()).neg(), b.shape()));
+            if (bn.requiresGrad()) bn.accumulate(unbroadcast(g.mul(out).div(bd).neg(), bs));
         }, a, b);
     }
 
     public static Variable addScalar(Variable a, float s) {
-        return Variable.result("add_scalar", a.data().add(s), a::accumulate, a);
+        return Variable.result("add_scalar", a.data().add(s), a.node()::accumulate, a);
     }
 
     public static Variable mulScalar(Variable a, float s) {
-        return Variable.result("mul_scalar", a.data().mul(s), g -> a.accumulate(g.mul(s)), a);
+        Variable.Node an = a.node();
+        return Variable.result("mul_scalar", a.data().mul(s), g -> an.accumulate(g.mul(s)), a);
     }
 
     /** a^p for a constant exponent p. */
     public static Variable pow(Variable a, float p) {
-        Tensor out = a.data().binary(BinaryOp.POW, Tensor.scalar(p));
+        Tensor ad = a.data(), out = ad.binary(BinaryOp.POW, Tensor.scalar(p));
+        Variable.Node an = a.node();
         return Variable.result("pow", out, g -> {
-            Tensor d = a.data().binary(BinaryOp.POW, Tensor.scalar(p - 1)).mul(p);
-            a.accumulate(g.mul(d));
+            Tensor d = ad.binary(BinaryOp.POW, Tensor.scalar(p - 1)).mul(p);
+            an.accumulate(g.mul(d));
         }, a);
     }
 
@@ -79,44 +91,58 @@ public final class Ops {
 
     public static Variable exp(Variable a) {
         Tensor out = a.data().exp();
-        return Variable.result("exp", out, g -> a.accumulate(g.mul(out)), a);
+        Variable.Node an = a.node();
+        return Variable.result("exp", out, g -> an.accumulate(g.mul(out)), a);
     }
 
     public static Variable log(Variable a) {
-        return Variable.result("log", a.data().log(), g -> a.accumulate(g.div(a.data())), a);
+        Tensor ad = a.data();
+        Variable.Node an = a.node();
+        return Variable.result("log", ad.log(), g -> an.accumulate(g.div(ad)), a);
     }
 
     public static Variable sqrt(Variable a) {
         Tensor out = a.data().sqrt();
-        return Variable.result("sqrt", out, g -> a.accumulate(g.div(out.mul(2f))), a);
+        Variable.Node an = a.node();
+        return Variable.result("sqrt", out, g -> an.accumulate(g.div(out.mul(2f))), a);
     }
 
     public static Variable square(Variable a) {
-        return Variable.result("square", a.data().unary(UnaryOp.SQUARE), g -> a.accumulate(g.mul(a.data()).mul(2f)), a);
+        Tensor ad = a.data();
+        Variable.Node an = a.node();
+        return Variable.result("square", ad.unary(UnaryOp.SQUARE), g -> an.accumulate(g.mul(ad).mul(2f)), a);
     }
 
     public static Variable tanh(Variable a) {
         Tensor out = a.data().tanh();
-        return Variable.result("tanh", out, g -> a.accumulate(out.binary(BinaryOp.TANH_GRAD, g)), a);
+        Variable.Node an = a.node();
+        return Variable.result("tanh", out, g -> an.accumulate(out.binary(BinaryOp.TANH_GRAD, g)), a);
     }
 
     public static Variable sigmoid(Variable a) {
         Tensor out = a.data().sigmoid();
-        return Variable.result("sigmoid", out, g -> a.accumulate(out.binary(BinaryOp.SIGMOID_GRAD, g)), a);
+        Variable.Node an = a.node();
+        return Variable.result("sigmoid", out, g -> an.accumulate(out.binary(BinaryOp.SIGMOID_GRAD, g)), a);
     }
 
     /** SiLU(x) = x·σ(x), the UNet's activation. */
     public static Variable silu(Variable a) {
-        return Variable.result("silu", a.data().silu(), g -> a.accumulate(a.data().binary(BinaryOp.SILU_GRAD, g)), a);
+        Tensor ad = a.data();
+        Variable.Node an = a.node();
+        return Variable.result("silu", ad.silu(), g -> an.accumulate(ad.binary(BinaryOp.SILU_GRAD, g)), a);
     }
 
     /** GELU(x) = x·Φ(x), exact (erf) form, as PyTorch's default. */
     public static Variable gelu(Variable a) {
-        return Variable.result("gelu", a.data().gelu(), g -> a.accumulate(a.data().binary(BinaryOp.GELU_GRAD, g)), a);
+        Tensor ad = a.data();
+        Variable.Node an = a.node();
+        return Variable.result("gelu", ad.gelu(), g -> an.accumulate(ad.binary(BinaryOp.GELU_GRAD, g)), a);
     }
 
     public static Variable relu(Variable a) {
-        return Variable.result("relu", a.data().relu(), g -> a.accumulate(a.data().binary(BinaryOp.RELU_GRAD, g)), a);
+        Tensor ad = a.data();
+        Variable.Node an = a.node();
+        return Variable.result("relu", ad.relu(), g -> an.accumulate(ad.binary(BinaryOp.RELU_GRAD, g)), a);
     }
 
     // ------------------------------------------------------------------ reductions
@@ -124,7 +150,8 @@ public final class Ops {
     public static Variable sum(Variable a, boolean keepdim, int... axes) {
         int[] inShape = a.shape();
         Tensor out = a.data().sum(keepdim, axes);
-        return Variable.result("sum", out, g -> a.accumulate(g.reshape(keptShape(inShape, axes)).expand(inShape).contiguous()), a);
+        Variable.Node an = a.node();
+        return Variable.result("sum", out, g -> an.accumulate(g.reshape(keptShape(inShape, axes)).expand(inShape).contiguous()), a);
     }
 
     public static Variable mean(Variable a, boolean keepdim, int... axes) {
@@ -136,11 +163,12 @@ public final class Ops {
     /** Max over axes; the gradient goes to every position that equals the max. */
     public static Variable max(Variable a, boolean keepdim, int... axes) {
         int[] inShape = a.shape();
-        Tensor out = a.data().max(keepdim, axes);
+        Tensor ad = a.data(), out = ad.max(keepdim, axes);
+        Variable.Node an = a.node();
         return Variable.result("max", out, g -> {
             int[] k = keptShape(inShape, axes);
-            Tensor mask = a.data().binary(BinaryOp.EQ, out.reshape(k));
-            a.accumulate(mask.mul(g.reshape(k)));
+            Tensor mask = ad.binary(BinaryOp.EQ, out.reshape(k));
+            an.accumulate(mask.mul(g.reshape(k)));
         }, a);
     }
 
@@ -161,19 +189,26 @@ public final class Ops {
      */
     public static Variable addmm(Variable c, Variable a, Variable b) {
         Tensor out = Tensor.addmm(c.data(), a.data(), b.data());
+        Variable.Node cn = c.node(), an = a.node(), bn = b.node();
+        int[] cs = c.shape();
+        // da needs b, db needs a: a frozen layer's weight b keeps its input a out of the graph.
+        Tensor ad = bn.requiresGrad() ? a.data() : null, bd = an.requiresGrad() ? b.data() : null;
         return Variable.result("addmm", out, g -> {
-            if (c.requiresGrad()) c.accumulate(unbroadcast(g, c.shape()));
-            if (a.requiresGrad()) a.accumulate(g.matmul(b.data().transpose(0, 1)));
-            if (b.requiresGrad()) b.accumulate(a.data().transpose(0, 1).matmul(g));
+            if (cn.requiresGrad()) cn.accumulate(unbroadcast(g, cs));
+            if (an.requiresGrad()) an.accumulate(g.matmul(bd.transpose(0, 1)));
+            if (bn.requiresGrad()) bn.accumulate(ad.transpose(0, 1).matmul(g));
         }, c, a, b);
     }
 
     /** C = A·B with batch broadcasting; dA = dC·Bᵀ, dB = Aᵀ·dC (summed over broadcast batch dims). */
     public static Variable matmul(Variable a, Variable b) {
         Tensor out = a.data().matmul(b.data());
+        Variable.Node an = a.node(), bn = b.node();
+        int[] as = a.shape(), bs = b.shape();
+        Tensor ad = bn.requiresGrad() ? a.data() : null, bd = an.requiresGrad() ? b.data() : null;
         return Variable.result("matmul", out, g -> {
-            if (a.requiresGrad()) a.accumulate(unbroadcast(g.matmul(b.data().transpose(-1, -2)), a.shape()));
-            if (b.requiresGrad()) b.accumulate(unbroadcast(a.data().transpose(-1, -2).matmul(g), b.shape()));
+            if (an.requiresGrad()) an.accumulate(unbroadcast(g.matmul(bd.transpose(-1, -2)), as));
+            if (bn.requiresGrad()) bn.accumulate(unbroadcast(ad.transpose(-1, -2).matmul(g), bs));
         }, a, b);
     }
 }

@@ -10,30 +10,34 @@ public final class ShapeOps {
 
     public static Variable reshape(Variable a, int... shape) {
         int[] in = a.shape();
-        return Variable.result("reshape", a.data().reshape(shape), g -> a.accumulate(g.reshape(in)), a);
+        Variable.Node an = a.node();
+        return Variable.result("reshape", a.data().reshape(shape), g -> an.accumulate(g.reshape(in)), a);
     }
 
     public static Variable permute(Variable a, int... order) {
         int[] inverse = new int[order.length];
         for (int i = 0; i < order.length; i++) inverse[org.alignguard.tensor.Shape.axis("permute", order[i], order.length)] = i;
-        return Variable.result("permute", a.data().permute(order), g -> a.accumulate(g.permute(inverse).contiguous()), a);
+        Variable.Node an = a.node();
+        return Variable.result("permute", a.data().permute(order), g -> an.accumulate(g.permute(inverse).contiguous()), a);
     }
 
     public static Variable unsqueeze(Variable a, int axis) {
         int[] in = a.shape();
-        return Variable.result("unsqueeze", a.data().unsqueeze(axis), g -> a.accumulate(g.reshape(in)), a);
+        Variable.Node an = a.node();
+        return Variable.result("unsqueeze", a.data().unsqueeze(axis), g -> an.accumulate(g.reshape(in)), a);
     }
 
     /** Elements start..end-1 along an axis; backward pads the gradient with zeros. */
     public static Variable slice(Variable a, int axis, int start, int end) {
         int[] in = a.shape();
+        Variable.Node an = a.node();
         return Variable.result("slice", a.data().slice(axis, start, end), g -> {
             int ax = org.alignguard.tensor.Shape.axis("slice", axis, in.length);
             List<Tensor> parts = new ArrayList<>();
             if (start > 0) parts.add(zerosLike(in, ax, start));
             parts.add(g);
             if (end < in[ax]) parts.add(zerosLike(in, ax, in[ax] - end));
-            a.accumulate(parts.size() == 1 ? g.contiguous() : Tensor.concat(parts, ax));
+            an.accumulate(parts.size() == 1 ? g.contiguous() : Tensor.concat(parts, ax));
         }, a);
     }
 
@@ -61,12 +65,17 @@ public final class ShapeOps {
         for (Variable p : parts) ts.add(p.data());
         Tensor out = Tensor.concat(ts, axis);
         int ax = org.alignguard.tensor.Shape.axis("concat", axis, out.ndim());
+        Variable.Node[] nodes = new Variable.Node[parts.size()];
+        int[] lens = new int[parts.size()];
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = parts.get(i).node();
+            lens[i] = parts.get(i).dim(ax);
+        }
         return Variable.result("concat", out, g -> {
             int start = 0;
-            for (Variable p : parts) {
-                int len = p.dim(ax);
-                if (p.requiresGrad()) p.accumulate(g.slice(ax, start, start + len).contiguous());
-                start += len;
+            for (int i = 0; i < nodes.length; i++) {
+                if (nodes[i].requiresGrad()) nodes[i].accumulate(g.slice(ax, start, start + lens[i]).contiguous());
+                start += lens[i];
             }
         }, parts.toArray(new Variable[0]));
     }
@@ -74,6 +83,7 @@ public final class ShapeOps {
     /** Broadcasts to a bigger shape; backward sums over the broadcast dims. */
     public static Variable expand(Variable a, int... shape) {
         int[] in = a.shape();
-        return Variable.result("expand", a.data().expand(shape).contiguous(), g -> a.accumulate(Ops.unbroadcast(g, in)), a);
+        Variable.Node an = a.node();
+        return Variable.result("expand", a.data().expand(shape).contiguous(), g -> an.accumulate(Ops.unbroadcast(g, in)), a);
     }
 }

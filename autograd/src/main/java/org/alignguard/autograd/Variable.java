@@ -17,37 +17,64 @@ import org.alignguard.tensor.Tensor;
  * the result's gradient into gradients of the inputs; the closure sits next to the forward code
  * (see {@link Ops}). {@link #backward()} sorts the graph topologically and runs the closures in
  * reverse order. Gradients accumulate ({@code grad += g}), so call {@code zeroGrad} between steps.
+ *
+ * <p>The graph is made of {@link Node}s, not of Variables: a node holds the gradient and the edges,
+ * never the value. So the graph keeps alive only what the closures captured (PyTorch's "saved
+ * tensors"), and an intermediate value that no backward needs, say the input of a convolution whose
+ * weights are frozen, is garbage as soon as the forward code drops its Variable. A closure must
+ * therefore capture the tensors and nodes it needs, never a Variable.
  */
 public final class Variable {
-    /** Turns the gradient of this variable into gradients of its parents (by calling accumulate). */
+    /** Turns the gradient of this variable into gradients of its parents (by calling {@link Node#accumulate}). */
     @FunctionalInterface
     public interface BackwardFn {
         void apply(Tensor gradOut);
     }
 
-    private Tensor data;
-    private Tensor grad;
-    private boolean requiresGrad;
-    private final Variable[] parents;
-    private final BackwardFn backwardFn;
-    private final String op;
+    /** A vertex of the graph: the gradient, the edges to the parents' nodes and the backward closure. */
+    public static final class Node {
+        private Tensor grad;
+        private boolean requiresGrad;
+        private final Node[] parents;
+        private final BackwardFn backwardFn;
+        private final String op;
+        private final int[] shape;
 
-    private Variable(Tensor data, boolean requiresGrad, Variable[] parents, BackwardFn fn, String op) {
+        private Node(int[] shape, boolean requiresGrad, Node[] parents, BackwardFn fn, String op) {
+            this.shape = shape;
+            this.requiresGrad = requiresGrad;
+            this.parents = parents;
+            this.backwardFn = fn;
+            this.op = op;
+        }
+
+        public boolean requiresGrad() { return requiresGrad; }
+
+        /** Adds {@code g} to this node's gradient: gradients from several uses add up. */
+        public void accumulate(Tensor g) {
+            if (!requiresGrad) return;
+            if (!Arrays.equals(g.shape(), shape))
+                throw new IllegalStateException("gradient of shape " + Shape.str(g.shape()) + " for " + op + " output of shape " + Shape.str(shape));
+            grad = grad == null ? g : grad.add(g);
+        }
+    }
+
+    private Tensor data;
+    private final Node node;
+
+    private Variable(Tensor data, Node node) {
         this.data = data;
-        this.requiresGrad = requiresGrad;
-        this.parents = parents;
-        this.backwardFn = fn;
-        this.op = op;
+        this.node = node;
     }
 
     /** A leaf that will collect a gradient (a parameter or an input you differentiate by). */
     public static Variable param(Tensor data) {
-        return new Variable(data, true, new Variable[0], null, "leaf");
+        return new Variable(data, new Node(data.shape(), true, new Node[0], null, "leaf"));
     }
 
     /** A leaf constant: no gradient. */
     public static Variable constant(Tensor data) {
-        return new Variable(data, false, new Variable[0], null, "const");
+        return new Variable(data, new Node(data.shape(), false, new Node[0], null, "const"));
     }
 
     /**
@@ -56,15 +83,19 @@ public final class Variable {
      */
     public static Variable result(String name, Tensor data, BackwardFn fn, Variable... parents) {
         boolean needs = false;
-        if (Grad.isEnabled()) for (Variable p : parents) needs |= p != null && p.requiresGrad;
-        if (!needs) return new Variable(data, false, new Variable[0], null, name);
-        return new Variable(data, true, parents, fn, name);
+        if (Grad.isEnabled()) for (Variable p : parents) needs |= p != null && p.node.requiresGrad;
+        if (!needs) return new Variable(data, new Node(data.shape(), false, new Node[0], null, name));
+        Node[] edges = new Node[parents.length];
+        for (int i = 0; i < parents.length; i++) edges[i] = parents[i] == null ? null : parents[i].node;
+        return new Variable(data, new Node(data.shape(), true, edges, fn, name));
     }
 
     public Tensor data() { return data; }
-    public Tensor grad() { return grad; }
-    public boolean requiresGrad() { return requiresGrad; }
-    public String op() { return op; }
+    /** This variable's vertex in the graph: what a backward closure captures to send it a gradient. */
+    public Node node() { return node; }
+    public Tensor grad() { return node.grad; }
+    public boolean requiresGrad() { return node.requiresGrad; }
+    public String op() { return node.op; }
     public int[] shape() { return data.shape(); }
     public int dim(int axis) { return data.dim(axis); }
     public int ndim() { return data.ndim(); }
@@ -79,18 +110,15 @@ public final class Variable {
 
     /** Turns gradient tracking of a leaf on or off (used by freeze/unfreeze). */
     public void setRequiresGrad(boolean on) {
-        if (parents.length > 0) throw new IllegalStateException("setRequiresGrad: only leaves can change, this is the output of " + op);
-        this.requiresGrad = on;
+        if (node.parents.length > 0) throw new IllegalStateException("setRequiresGrad: only leaves can change, this is the output of " + node.op);
+        node.requiresGrad = on;
     }
 
-    public void zeroGrad() { grad = null; }
+    public void zeroGrad() { node.grad = null; }
 
     /** Adds {@code g} to this variable's gradient: gradients from several uses add up. */
     public void accumulate(Tensor g) {
-        if (!requiresGrad) return;
-        if (!Arrays.equals(g.shape(), data.shape()))
-            throw new IllegalStateException("gradient of shape " + Shape.str(g.shape()) + " for " + op + " output of shape " + Shape.str(data.shape()));
-        grad = grad == null ? g : grad.add(g);
+        node.accumulate(g);
     }
 
     /** The same value cut off from the graph. */
@@ -107,29 +135,29 @@ public final class Variable {
 
     /** Backward with an explicit output gradient: topological sort, then one reverse loop. */
     public void backward(Tensor gradOut) {
-        if (!requiresGrad) throw new IllegalStateException("backward(): output of " + op + " does not require grad");
-        List<Variable> order = topologicalOrder();
-        accumulate(gradOut);
+        if (!node.requiresGrad) throw new IllegalStateException("backward(): output of " + node.op + " does not require grad");
+        List<Node> order = topologicalOrder(node);
+        node.accumulate(gradOut);
         for (int i = order.size() - 1; i >= 0; i--) {
-            Variable v = order.get(i);
+            Node v = order.get(i);
             if (v.backwardFn != null && v.grad != null) v.backwardFn.apply(v.grad);
         }
     }
 
     /** Post-order DFS without recursion, so deep graphs cannot overflow the stack. */
-    private List<Variable> topologicalOrder() {
-        List<Variable> order = new ArrayList<>();
-        Set<Variable> visited = new HashSet<>();
+    private static List<Node> topologicalOrder(Node root) {
+        List<Node> order = new ArrayList<>();
+        Set<Node> visited = new HashSet<>();
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        stack.push(new Object[] {this, 0});
-        visited.add(this);
+        stack.push(new Object[] {root, 0});
+        visited.add(root);
         while (!stack.isEmpty()) {
             Object[] top = stack.peek();
-            Variable v = (Variable) top[0];
+            Node v = (Node) top[0];
             int next = (Integer) top[1];
             if (next < v.parents.length) {
                 top[1] = next + 1;
-                Variable p = v.parents[next];
+                Node p = v.parents[next];
                 if (p != null && p.requiresGrad && visited.add(p)) stack.push(new Object[] {p, 0});
             } else {
                 stack.pop();
@@ -155,6 +183,6 @@ public final class Variable {
     public Variable permute(int... order) { return ShapeOps.permute(this, order); }
 
     @Override public String toString() {
-        return "Variable(" + op + ", " + data + (requiresGrad ? ", requires_grad" : "") + ")";
+        return "Variable(" + node.op + ", " + data + (node.requiresGrad ? ", requires_grad" : "") + ")";
     }
 }
