@@ -97,10 +97,11 @@ public final class MainJob {
 
         // 2. One safety expert per category, then All-single on every pair for as many steps as all
         // experts together. One at a time, each step's passes one after the other, every loop on every
-        // thread: a step keeps about 300 MB alive, and two steps side by side, or a step's reference
-        // pass beside its policy pass, tipped the launcher's 1152 MiB heap into full collections
-        // (docs/PERFORMANCE.md, "Twelfth session: lanes": 8:29 and 9:18 against 8:28). With a larger heap,
-        // -Dalignguard.trainLanes=2 trains two at once.
+        // thread: two steps side by side (-Dalignguard.trainLanes=2), or a step's reference pass beside
+        // its policy pass (-Dalignguard.trainPasses=side), tip the launcher's 1152 MiB heap into full
+        // collections, also with the smaller graph of saved tensors (docs/PERFORMANCE.md, "Twelfth
+        // session: lanes" and "Thirteenth session": 326 s and 268 s for this stage against 277 s, and a
+        // whole run of 9:28.8 with the passes side by side).
         ts = System.nanoTime();
         Map<String, Path> loras = new LinkedHashMap<>();
         Map<String, List<org.alignguard.dpo.StepLog>> logs = new LinkedHashMap<>();

@@ -45,13 +45,14 @@ public final class Ops {
     }
 
     public static Variable div(Variable a, Variable b) {
-        Tensor out = a.data().div(b.data()), bd = b.data();
+        Tensor bd = b.data(), out = a.data().div(bd);
         Variable.Node an = a.node(), bn = b.node();
         int[] as = a.shape(), bs = b.shape();
+        Tensor saved = bn.requiresGrad() ? out : null;   // only db reads the quotient
         return Variable.result("div", out, g -> {
             if (an.requiresGrad()) an.accumulate(unbroadcast(g.div(bd), as));
             // d(a/b)/db = -a/b² = -out/b
-            if (bn.requiresGrad()) bn.accumulate(unbroadcast(g.mul(out).div(bd).neg(), bs));
+            if (bn.requiresGrad()) bn.accumulate(unbroadcast(g.mul(saved).div(bd).neg(), bs));
         }, a, b);
     }
 
