@@ -12,6 +12,7 @@ import org.alignguard.autograd.Losses;
 import org.alignguard.autograd.ShapeOps;
 import org.alignguard.autograd.Variable;
 import org.alignguard.data.PreferenceSet;
+import org.alignguard.diffusion.model.UNet;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
 import org.alignguard.diffusion.train.ProgressListener;
@@ -242,13 +243,19 @@ public final class DpoTrainer {
         Tensor target = model.prediction.target(forward, clean, eps, t);
         Variable context, ref, policy;
         Tensor anchorRef = null;
+        // The policy and reference passes see the same x_t, t and prompts, and the LoRA sits on the
+        // attention layers only: the UNet's stem (everything before its first transformer) is the
+        // frozen model's in both, so it is computed once (UNet.Stem; the same bits as twice).
+        boolean shareStem = a == 0 && model.unet.config.dropout() == 0 && lora.layers().keySet().stream().noneMatch(model.unet::inStem);
         if (a == 0 && model.unet.config.dropout() == 0 && Lanes.count() > 1 && !Parallel.inALane()) {
             if (reference == null) reference = frozenCopy(model);
             var reference = this.reference;
             // The reference and policy passes side by side, one core each: the same bits as one after
             // the other on both cores, sooner (Lanes). The text encoder is frozen: one encoding serves both.
+            UNet.Stem stem;
             try (var scope = Grad.noGrad()) {
                 context = model.encode(all);
+                stem = shareStem ? model.unet.stem(Variable.constant(xt), t, context) : null;
             }
             Variable[] out = new Variable[2];
             Variable c = context;
@@ -256,21 +263,23 @@ public final class DpoTrainer {
                 Lanes.run(List.of(0, 1), List.<Lanes.Job<Integer>>of(
                         lane -> {
                             try (var scope = Grad.noGrad()) {
-                                out[0] = reference.forward(Variable.constant(xt), t, c);
+                                out[0] = stem != null ? reference.forward(stem, c) : reference.forward(Variable.constant(xt), t, c);
                             }
                         },
-                        lane -> out[1] = model.unet.forward(Variable.constant(xt), t, c)));
+                        lane -> out[1] = stem != null ? model.unet.forward(stem, c) : model.unet.forward(Variable.constant(xt), t, c)));
             } catch (IOException io) {
                 throw new java.io.UncheckedIOException(io);   // the passes do no I/O
             }
             ref = out[0];
             policy = out[1];
         } else {
+            UNet.Stem stem = null;
             try (var scope = Grad.noGrad()) {
                 if (a == 0) {
                     context = model.encode(all);
                     lora.setEnabled(false);
-                    ref = model.unet.forward(Variable.constant(xt), t, context);
+                    if (shareStem) stem = model.unet.stem(Variable.constant(xt), t, context);
+                    ref = stem != null ? model.unet.forward(stem, context) : model.unet.forward(Variable.constant(xt), t, context);
                 } else {
                     // One reference pass over [the n rows | the B winners again, with their safe prompts].
                     List<String> withAnchors = new ArrayList<>(all);
@@ -288,7 +297,7 @@ public final class DpoTrainer {
             } finally {
                 lora.setEnabled(true);
             }
-            policy = model.unet.forward(Variable.constant(xt), t, context);
+            policy = stem != null ? model.unet.forward(stem, context) : model.unet.forward(Variable.constant(xt), t, context);
         }
         Variable pairOut = p == 0 ? policy : ShapeOps.slice(policy, 0, 0, 2 * b);
         DiffusionDpoLoss.Result d = DiffusionDpoLoss.compute(pairOut, ref.data().slice(0, 0, 2 * b).contiguous(), target.slice(0, 0, 2 * b).contiguous(), cfg.beta());

@@ -108,6 +108,47 @@ public final class UNet extends Module {
 
     /** ε_θ(x_t, t, context): x [B, C, S, S], one timestep per sample, context [B, L, contextDim]. */
     public Variable forward(Variable x, int[] t, Variable context) {
+        return forward(stem(x, t, context), context);
+    }
+
+    /**
+     * The start of the forward pass, up to the first transformer: the timestep (and pooled text)
+     * embedding, conv_in, the down levels without attention, and the first ResNet block of the first
+     * level with attention. No attention layer is in it, so an adapter on the attention layers only
+     * (LoRA's {@code to_q, to_k, to_v, to_out}) leaves it as the frozen model computes it: Diffusion-DPO's
+     * policy and reference passes on the same x_t can share it ({@code DpoTrainer}).
+     *
+     * @param temb      the timestep embedding every ResNet block adds
+     * @param skips     the skip connections so far, in the order they were made
+     * @param h         the last output
+     * @param level     the down level the rest of the pass starts at
+     * @param attending whether {@code h} still waits for that level's first transformer
+     */
+    public record Stem(Variable temb, List<Variable> skips, Variable h, int level, boolean attending) {
+        public Stem {
+            skips = List.copyOf(skips);
+        }
+    }
+
+    /**
+     * Whether the module at {@code path} (as in the state dict: {@code "down.0.res.0.conv1"}) runs in
+     * the {@link Stem}: an adapter there would make two passes' stems differ.
+     */
+    public boolean inStem(String path) {
+        int level = 0;
+        while (level < down.size() && down.get(level).attn.size() == 0) level++;
+        if (under(path, "time_embed") || under(path, "text_embed") || under(path, "conv_in")) return true;
+        for (int i = 0; i < level; i++) if (under(path, "down." + i)) return true;
+        return under(path, "down." + level + ".res.0");
+    }
+
+    /** Whether {@code path} is the module {@code prefix} or inside it. */
+    private static boolean under(String path, String prefix) {
+        return path.equals(prefix) || path.startsWith(prefix + ".");
+    }
+
+    /** The {@link Stem} of ε_θ(x_t, t, context). */
+    public Stem stem(Variable x, int[] t, Variable context) {
         int s = config.imageSize();
         if (x.ndim() != 4 || x.dim(1) != config.inChannels() || x.dim(2) != s || x.dim(3) != s)
             throw new IllegalArgumentException("UNet: expected input [B, " + config.inChannels() + ", " + s + ", " + s + "], got " + java.util.Arrays.toString(x.shape()));
@@ -121,11 +162,33 @@ public final class UNet extends Module {
         Variable latent = p == 1 ? x : spaceToDepth(x, p);
         if (config.coordChannels()) latent = ShapeOps.concat(List.of(latent, Variable.constant(coordinates(x.dim(0), config.latentSize()))), 1);
         Variable h = conv_in.forward(latent);
-        Deque<Variable> skips = new ArrayDeque<>();
-        skips.push(h);
-        for (Level lv : down) {
+        List<Variable> skips = new java.util.ArrayList<>(List.of(h));
+        int i = 0;
+        for (; i < down.size() && down.get(i).attn.size() == 0; i++) {
+            Level lv = down.get(i);
             for (int j = 0; j < lv.res.size(); j++) {
-                h = lv.block(j, h, temb, context);
+                h = lv.res.get(j).forward(h, temb);
+                skips.add(h);
+            }
+            if (lv.downsample != null) {
+                h = lv.downsample.forward(h);
+                skips.add(h);
+            }
+        }
+        boolean attending = i < down.size() && down.get(i).res.size() > 0;
+        if (attending) h = down.get(i).res.get(0).forward(h, temb);
+        return new Stem(temb, skips, h, i, attending);
+    }
+
+    /** The rest of the forward pass from a {@link Stem} (made from the same x_t, t and context). */
+    public Variable forward(Stem stem, Variable context) {
+        Variable temb = stem.temb(), h = stem.h();
+        Deque<Variable> skips = new ArrayDeque<>();
+        for (Variable v : stem.skips()) skips.push(v);
+        for (int i = stem.level(); i < down.size(); i++) {
+            Level lv = down.get(i);
+            for (int j = 0; j < lv.res.size(); j++) {
+                h = i == stem.level() && j == 0 && stem.attending() ? lv.attn.get(0).forward(h, context) : lv.block(j, h, temb, context);
                 skips.push(h);
             }
             if (lv.downsample != null) {
@@ -144,6 +207,7 @@ public final class UNet extends Module {
             if (lv.upsample != null) h = lv.upsample.forward(h);
         }
         Variable out = conv_out.forward(Ops.silu(norm_out.forward(h)));
+        int p = config.patchSize();
         return p == 1 ? out : depthToSpace(out, p);
     }
 

@@ -156,7 +156,8 @@ public final class Parallel {
 
     /** A persistent worker: takes one chunk of each loop posted to it. */
     private static final class Worker extends Thread {
-        private static final long SPIN_NANOS = 200_000;
+        /** How long a worker spins for the next loop before it parks ({@code -Dalignguard.spinNanos}). */
+        private static final long SPIN_NANOS = Long.getLong("alignguard.spinNanos", 200_000);
         private volatile Job job;
         private volatile int part;
         private volatile boolean parked;

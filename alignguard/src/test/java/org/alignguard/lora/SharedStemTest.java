@@ -1,0 +1,96 @@
+package org.alignguard.lora;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.alignguard.TinyModels;
+import org.alignguard.autograd.Grad;
+import org.alignguard.autograd.Variable;
+import org.alignguard.diffusion.model.UNet;
+import org.alignguard.diffusion.pipeline.TextToImageModel;
+import org.alignguard.tensor.Rng;
+import org.alignguard.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The DPO step's shared stem (UNet.Stem, DpoTrainer): with LoRA on the attention layers only, the
+ * reference pass (LoRA off) and the policy pass (LoRA on) computed from one stem give the same bits,
+ * values and LoRA gradients, as two whole passes; and a LoRA inside the stem is found, so the
+ * trainer does not share it.
+ */
+class SharedStemTest {
+    private record Pass(float[] ref, float[] policy, List<float[]> grads) {}
+
+    private static Pass pass(TextToImageModel m, LoraNetwork lora, Tensor x, int[] t, Variable context, Tensor w, boolean shared) {
+        UNet.Stem stem = null;
+        Variable ref;
+        try (var s = Grad.noGrad()) {
+            lora.setEnabled(false);
+            if (shared) stem = m.unet.stem(Variable.constant(x), t, context);
+            ref = shared ? m.unet.forward(stem, context) : m.unet.forward(Variable.constant(x), t, context);
+        } finally {
+            lora.setEnabled(true);
+        }
+        Variable policy = shared ? m.unet.forward(stem, context) : m.unet.forward(Variable.constant(x), t, context);
+        for (Variable p : lora.parameters()) p.zeroGrad();
+        policy.mul(Variable.constant(w)).sum(false, 0, 1, 2, 3).backward();
+        List<float[]> grads = new ArrayList<>();
+        for (Variable p : lora.parameters()) grads.add(p.grad().toArray());
+        return new Pass(ref.data().toArray(), policy.data().toArray(), grads);
+    }
+
+    @Test
+    void policyAndReferenceFromOneStemAreBitForBitTwoWholePasses() {
+        TextToImageModel m = TinyModels.model(1);
+        m.unet.freeze();
+        m.textEncoder.freeze();
+        LoraNetwork lora = LoraNetwork.attach(m.unet, LoraConfig.of(4), new Rng(2));
+        LoraTest.randomizeB(lora, 3);
+        assertTrue(lora.layers().keySet().stream().noneMatch(m.unet::inStem), "attention LoRA stays out of the stem");
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, 3, 3, 16, 16);
+        int[] t = {5, 400, 990};
+        Variable context;
+        try (var s = Grad.noGrad()) {
+            context = m.encode(List.of("a red circle with weapon", "", "a blue square"));
+        }
+        Tensor w = Tensor.randn(rng, 3, 3, 16, 16);
+        Pass whole = pass(m, lora, x, t, context, w, false), shared = pass(m, lora, x, t, context, w, true);
+        assertArrayEquals(whole.ref(), shared.ref());
+        assertArrayEquals(whole.policy(), shared.policy());
+        assertFalse(java.util.Arrays.equals(whole.ref(), whole.policy()), "the LoRA changes the output, so the test can tell the passes apart");
+        assertEquals(whole.grads().size(), shared.grads().size());
+        for (int i = 0; i < whole.grads().size(); i++) assertArrayEquals(whole.grads().get(i), shared.grads().get(i), "gradient " + i);
+    }
+
+    @Test
+    void theStemEndsAtTheFirstTransformer() {
+        TextToImageModel m = TinyModels.model(1);   // tiny UNet: attention at the second level only
+        UNet u = m.unet;
+        for (String path : List.of("time_embed.linear_1", "text_embed", "conv_in", "down.0.res.0.conv1", "down.0.res.0.time_emb_proj",
+                "down.0.downsample.conv", "down.1.res.0.conv2")) assertTrue(u.inStem(path), path);
+        for (String path : List.of("down.1.attn.0.block.attn1.to_q", "down.1.attn.0.norm", "mid.res.0.conv1", "up.0.res.0.conv1", "conv_out", "norm_out"))
+            assertFalse(u.inStem(path), path);
+        // LoRA attaches to attention projections only, so no LoRA of this project reaches the stem;
+        // the trainer still checks (UNet.inStem), because an adapter inside it, say on the first
+        // ResNet block's time projection, makes the stem depend on whether the adapter is on.
+        var proj = ((org.alignguard.diffusion.model.ResnetBlock) u.namedModules().get("down.0.res.0")).time_emb_proj;
+        LoraLayer inside = new LoraLayer(proj, 4, 4, new Rng(2));
+        inside.loraB.setData(Tensor.randn(new Rng(3), inside.loraB.shape()).mul(0.5f));
+        proj.addAdapter(inside);
+        Map<Boolean, float[]> h = new java.util.HashMap<>();
+        for (boolean on : new boolean[] {false, true}) {
+            inside.setEnabled(on);
+            try (var s = Grad.noGrad()) {
+                h.put(on, u.stem(Variable.constant(Tensor.randn(new Rng(5), 1, 3, 16, 16)), new int[] {300}, m.encode(List.of("a red circle"))).h().data().toArray());
+            }
+        }
+        assertFalse(java.util.Arrays.equals(h.get(false), h.get(true)));
+        proj.removeAdapter(inside);
+    }
+}
