@@ -87,6 +87,8 @@ public final class DpoTrainer {
      * Made at its first use; never with dropout, whose random masks the two passes would draw in another order.
      */
     private org.alignguard.diffusion.model.UNet reference;
+    /** Frozen copies for the reference pass split by rows ({@link #referenceByRows}), one per part. */
+    private final List<UNet> references = new ArrayList<>();
     /** The images as flat arrays, read once: each step copies its batch's rows out of them. */
     private final float[] winners, losers, keepImages, benignImages;
     /** Per pair, the scene keep's mask over one image (3 channels), or null when ν = 0. */
@@ -279,7 +281,8 @@ public final class DpoTrainer {
                     context = model.encode(all);
                     lora.setEnabled(false);
                     if (shareStem) stem = model.unet.stem(Variable.constant(xt), t, context);
-                    ref = stem != null ? model.unet.forward(stem, context) : model.unet.forward(Variable.constant(xt), t, context);
+                    ref = stem != null && Parallel.threadsHere() > 1 && model.unet.config.dropout() == 0 ? referenceByRows(stem, context, n)
+                            : stem != null ? model.unet.forward(stem, context) : model.unet.forward(Variable.constant(xt), t, context);
                 } else {
                     // One reference pass over [the n rows | the B winners again, with their safe prompts].
                     List<String> withAnchors = new ArrayList<>(all);
@@ -328,6 +331,35 @@ public final class DpoTrainer {
             sceneKept = scene.item();
         }
         return new StepResult(total, d, kept, anchored, sceneKept);
+    }
+
+    /**
+     * The reference pass with its rows split over this thread's share of the threads: each part on
+     * one thread, with its own frozen copy of the UNet. A loop split over two threads waits for its
+     * slower half a few thousand times a pass; whole rows on each thread do not (docs/PERFORMANCE.md,
+     * "Fourteenth session"). Every layer works on each sample alone and every kernel sums in the
+     * same order whatever the batch, so the rows are the whole batch's, bit for bit.
+     */
+    private Variable referenceByRows(UNet.Stem stem, Variable context, int n) {
+        int parts = Math.min(n, Parallel.threadsHere());
+        while (references.size() < parts) references.add(frozenCopy(model));
+        Tensor[] out = new Tensor[parts];
+        List<Lanes.Job<UNet>> jobs = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            int from = n * k / parts, to = n * (k + 1) / parts, part = k;
+            Variable c = Variable.constant(context.data().slice(0, from, to).contiguous());
+            jobs.add(unet -> {
+                try (var scope = Grad.noGrad()) {
+                    out[part] = unet.forward(stem.rows(from, to), c).data();
+                }
+            });
+        }
+        try {
+            Lanes.run(references.subList(0, parts), jobs);
+        } catch (IOException io) {
+            throw new java.io.UncheckedIOException(io);   // the passes do no I/O
+        }
+        return Variable.constant(Tensor.concat(List.of(out), 0));
     }
 
     /** The run stops: {@code what} went wrong at {@code step}, and the checkpoint on disk (if any) stays as it is. */

@@ -69,6 +69,22 @@ class SharedStemTest {
     }
 
     @Test
+    void theRestOfThePassOnRowsOfTheStemGivesThoseRowsOfTheBatch() {
+        TextToImageModel m = TinyModels.model(1);
+        Rng rng = new Rng(7);
+        Tensor x = Tensor.randn(rng, 5, 3, 16, 16);
+        int[] t = {5, 400, 990, 17, 640};
+        try (var s = Grad.noGrad()) {
+            Variable context = m.encode(List.of("a red circle with weapon", "", "a blue square", "a green ball", "a red circle"));
+            UNet.Stem stem = m.unet.stem(Variable.constant(x), t, context);
+            Tensor whole = m.unet.forward(stem, context).data();
+            Tensor first = m.unet.forward(stem.rows(0, 2), Variable.constant(context.data().slice(0, 0, 2).contiguous())).data();
+            Tensor rest = m.unet.forward(stem.rows(2, 5), Variable.constant(context.data().slice(0, 2, 5).contiguous())).data();
+            assertArrayEquals(whole.toArray(), Tensor.concat(List.of(first, rest), 0).toArray());
+        }
+    }
+
+    @Test
     void theStemEndsAtTheFirstTransformer() {
         TextToImageModel m = TinyModels.model(1);   // tiny UNet: attention at the second level only
         UNet u = m.unet;

@@ -128,6 +128,19 @@ public final class UNet extends Module {
         public Stem {
             skips = List.copyOf(skips);
         }
+
+        /**
+         * Rows [from, to) of the batch, as constants (for passes without gradients): every layer of
+         * the UNet works on each sample alone, so the rest of the pass on these rows gives those rows
+         * of the whole batch's output.
+         */
+        public Stem rows(int from, int to) {
+            return new Stem(slice(temb, from, to), skips.stream().map(v -> slice(v, from, to)).toList(), slice(h, from, to), level, attending);
+        }
+
+        private static Variable slice(Variable v, int from, int to) {
+            return Variable.constant(v.data().slice(0, from, to).contiguous());
+        }
     }
 
     /**

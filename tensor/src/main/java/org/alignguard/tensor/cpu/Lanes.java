@@ -49,21 +49,22 @@ public final class Lanes {
 
     /**
      * Runs every job on one of {@code lanes}' copies, at most one job per lane at a time, taking
-     * them in list order (put the longest first); lane 0 is this thread. With one lane or one job,
-     * or when this thread is itself a lane, runs them here, in order, with this thread's share of
-     * the threads. The first failure stops the lanes from taking new jobs; once the running ones
+     * them in list order (put the longest first); lane 0 is this thread. The lanes split this
+     * thread's share of the threads (all of them, or a lane's share when a lane starts lanes). With
+     * one lane, one job or one thread here, runs them here, in order. The first failure stops the lanes from taking new jobs; once the running ones
      * end, it is thrown here.
      */
     public static <R> void run(List<R> lanes, List<? extends Job<R>> jobs) throws IOException {
         if (lanes.isEmpty()) throw new IllegalArgumentException("no lanes");
-        int n = Math.min(lanes.size(), jobs.size());
-        if (n <= 1 || Parallel.inALane()) {
+        int n = Math.min(Math.min(lanes.size(), jobs.size()), Parallel.threadsHere());
+        if (n <= 1) {
             for (Job<R> j : jobs) j.run(lanes.get(0));
             return;
         }
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        java.util.function.IntFunction<Runnable> lane = i -> () -> Parallel.inLane(i, n, () -> {
+        Object share = Parallel.share();
+        java.util.function.IntFunction<Runnable> lane = i -> () -> Parallel.inLane(share, i, n, () -> {
             for (int k; failed.get() == null && (k = next.getAndIncrement()) < jobs.size(); ) {
                 try {
                     jobs.get(k).run(lanes.get(i));

@@ -68,18 +68,37 @@ public final class Parallel {
      * While lanes run, the thread that started them must make no parallel loop of its own.
      */
     public static void inLane(int lane, int lanes, Runnable body) {
+        inLane(ALL, lane, lanes, body);
+    }
+
+    /**
+     * As {@link #inLane(int, int, Runnable)}, on a share of the threads of {@code parent} (what
+     * {@link #share()} returned on the thread that starts the lanes): a lane with several threads
+     * can split them again (Lanes.run from inside Lanes.alone).
+     */
+    public static void inLane(Object parent, int lane, int lanes, Runnable body) {
         if (lane < 0 || lane >= lanes) throw new IllegalArgumentException("lane " + lane + " of " + lanes);
-        int per = Math.max(1, THREADS / lanes) - 1;
+        Worker[] from = ((Pool) parent).workers;
+        int per = Math.max(1, (from.length + 1) / lanes) - 1;
         Pool prev = POOL.get();
-        // A lane of one still gets a pool of its own: its loops use every thread, and lanes started
-        // from it (Lanes.run) run inline instead.
-        POOL.set(new Pool(java.util.Arrays.copyOfRange(WORKERS, Math.min(WORKERS.length, lane * per),
-                Math.min(WORKERS.length, (lane + 1) * per)), new AtomicBoolean()));
+        // A lane of one still gets a pool of its own: its loops use every thread of the share.
+        POOL.set(new Pool(java.util.Arrays.copyOfRange(from, Math.min(from.length, lane * per),
+                Math.min(from.length, (lane + 1) * per)), new AtomicBoolean()));
         try {
             body.run();
         } finally {
             POOL.set(prev);
         }
+    }
+
+    /** This thread's share of the threads, to hand to the lanes it starts ({@link #inLane(Object, int, int, Runnable)}). */
+    public static Object share() {
+        return POOL.get();
+    }
+
+    /** How many threads this thread's loops run on: itself and its share's workers (1 when serial). */
+    public static int threadsHere() {
+        return SERIAL.get() ? 1 : POOL.get().workers.length + 1;
     }
 
     /** Whether this thread runs a lane ({@link #inLane}): then lanes started from it would only share its threads. */
