@@ -333,33 +333,10 @@ public final class DpoTrainer {
         return new StepResult(total, d, kept, anchored, sceneKept);
     }
 
-    /**
-     * The reference pass with its rows split over this thread's share of the threads: each part on
-     * one thread, with its own frozen copy of the UNet. A loop split over two threads waits for its
-     * slower half a few thousand times a pass; whole rows on each thread do not (docs/PERFORMANCE.md,
-     * "Fourteenth session"). Every layer works on each sample alone and every kernel sums in the
-     * same order whatever the batch, so the rows are the whole batch's, bit for bit.
-     */
+    /** The reference pass with its rows split over this thread's threads, each part on its own frozen copy (UNet.byRows: the same bits). */
     private Variable referenceByRows(UNet.Stem stem, Variable context, int n) {
-        int parts = Math.min(n, Parallel.threadsHere());
-        while (references.size() < parts) references.add(frozenCopy(model));
-        Tensor[] out = new Tensor[parts];
-        List<Lanes.Job<UNet>> jobs = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            int from = n * k / parts, to = n * (k + 1) / parts, part = k;
-            Variable c = Variable.constant(context.data().slice(0, from, to).contiguous());
-            jobs.add(unet -> {
-                try (var scope = Grad.noGrad()) {
-                    out[part] = unet.forward(stem.rows(from, to), c).data();
-                }
-            });
-        }
-        try {
-            Lanes.run(references.subList(0, parts), jobs);
-        } catch (IOException io) {
-            throw new java.io.UncheckedIOException(io);   // the passes do no I/O
-        }
-        return Variable.constant(Tensor.concat(List.of(out), 0));
+        while (references.size() < Parallel.threadsHere()) references.add(frozenCopy(model));
+        return Variable.constant(UNet.byRows(n, references, (unet, from, to) -> unet.forward(stem.rows(from, to), UNet.rows(context, from, to))));
     }
 
     /** The run stops: {@code what} went wrong at {@code step}, and the checkpoint on disk (if any) stays as it is. */

@@ -39,6 +39,11 @@ public class Attention extends Module {
         this.to_out = child("to_out", new Linear(dim, dim, true, rng));
     }
 
+    /** Whether a map listener is set. */
+    public boolean listened() {
+        return mapListener != null;
+    }
+
     public Variable forward(Variable x, Variable context) {
         Variable ctx = context == null ? x : context;
         if (x.ndim() != 3 || ctx.ndim() != 3 || ctx.dim(0) != x.dim(0))

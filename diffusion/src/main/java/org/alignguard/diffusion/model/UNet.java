@@ -135,11 +135,7 @@ public final class UNet extends Module {
          * of the whole batch's output.
          */
         public Stem rows(int from, int to) {
-            return new Stem(slice(temb, from, to), skips.stream().map(v -> slice(v, from, to)).toList(), slice(h, from, to), level, attending);
-        }
-
-        private static Variable slice(Variable v, int from, int to) {
-            return Variable.constant(v.data().slice(0, from, to).contiguous());
+            return new Stem(UNet.rows(temb, from, to), skips.stream().map(v -> UNet.rows(v, from, to)).toList(), UNet.rows(h, from, to), level, attending);
         }
     }
 
@@ -222,6 +218,56 @@ public final class UNet extends Module {
         Variable out = conv_out.forward(Ops.silu(norm_out.forward(h)));
         int p = config.patchSize();
         return p == 1 ? out : depthToSpace(out, p);
+    }
+
+    /** A pass over rows [from, to) of a batch on one UNet, without gradients. */
+    @FunctionalInterface
+    public interface RowPass {
+        Variable run(UNet unet, int from, int to);
+    }
+
+    /**
+     * A pass without gradients over a batch of {@code n} rows, split over this thread's share of the
+     * threads: part k (whole rows) runs on one thread with {@code unets.get(k)}, and the parts are
+     * joined again. A loop split over two threads waits for its slower half thousands of times a
+     * pass; whole rows on each thread do not (docs/PERFORMANCE.md, "Fourteenth session"). Every layer
+     * works on each sample alone, and every kernel sums in the same order whatever the batch, so the
+     * result is the whole batch's, bit for bit. With one thread here (a lane, or serial) it is one pass.
+     */
+    public static Tensor byRows(int n, List<UNet> unets, RowPass pass) {
+        int parts = Math.min(n, Math.min(unets.size(), org.alignguard.tensor.cpu.Parallel.threadsHere()));
+        if (parts <= 1) {
+            try (var scope = org.alignguard.autograd.Grad.noGrad()) {
+                return pass.run(unets.get(0), 0, n).data();
+            }
+        }
+        Tensor[] out = new Tensor[parts];
+        List<org.alignguard.tensor.cpu.Lanes.Job<UNet>> jobs = new java.util.ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            int from = (int) ((long) n * k / parts), to = (int) ((long) n * (k + 1) / parts), part = k;
+            jobs.add(unet -> {
+                try (var scope = org.alignguard.autograd.Grad.noGrad()) {
+                    out[part] = pass.run(unet, from, to).data();
+                }
+            });
+        }
+        try {
+            org.alignguard.tensor.cpu.Lanes.run(unets.subList(0, parts), jobs);
+        } catch (java.io.IOException io) {
+            throw new java.io.UncheckedIOException(io);   // a pass does no I/O
+        }
+        return Tensor.concat(List.of(out), 0);
+    }
+
+    /** Rows [from, to) of v, as a constant. */
+    public static Variable rows(Variable v, int from, int to) {
+        return Variable.constant(v.data().slice(0, from, to).contiguous());
+    }
+
+    /** Whether a map listener is set on any attention layer (then passes must run in order, on this thread). */
+    public boolean listened() {
+        for (Module m : namedModules().values()) if (m instanceof org.alignguard.nn.Attention a && a.listened()) return true;
+        return false;
     }
 
     /** The map size of level i when its transformers get positional embeddings, else 0. */

@@ -2,6 +2,7 @@ package org.alignguard.diffusion.pipeline;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import org.alignguard.diffusion.model.UNet;
 import java.util.List;
 import java.util.Locale;
 import org.alignguard.autograd.Grad;
@@ -104,7 +105,10 @@ public final class Generator {
                 Variable xin = Variable.constant(copies == 1 ? x : Tensor.concat(Collections.nCopies(copies, x), 0));
                 int[] ts = new int[all.size()];
                 java.util.Arrays.fill(ts, t);
-                Tensor out = model.unet.forward(xin, ts, context).data();
+                // On two threads, the batch's rows split over them (UNet.byRows: the same bits), on this
+                // one model: its forward pass keeps no state, unless a listener reads its attention maps.
+                Tensor out = model.unet.listened() ? model.unet.forward(xin, ts, context).data()
+                        : UNet.byRows(all.size(), Collections.nCopies(all.size(), model.unet), (u, from, to) -> u.forward(UNet.rows(xin, from, to), java.util.Arrays.copyOfRange(ts, from, to), UNet.rows(context, from, to)));
                 Tensor eps = model.prediction.toEpsilon(sched, out, t, xin.data());
                 if (uncond) {
                     List<Tensor> extra = new ArrayList<>();
