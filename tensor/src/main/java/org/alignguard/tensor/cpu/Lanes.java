@@ -51,7 +51,9 @@ public final class Lanes {
      * Runs every job on one of {@code lanes}' copies, at most one job per lane at a time, taking
      * them in list order (put the longest first); lane 0 is this thread. The lanes split this
      * thread's share of the threads (all of them, or a lane's share when a lane starts lanes). With
-     * one lane, one job or one thread here, runs them here, in order. The first failure stops the lanes from taking new jobs; once the running ones
+     * one lane, one job or one thread here, runs them here, in order. The last few jobs that would
+     * leave lanes idle (as many as the jobs left over from whole rounds of n) run after the others,
+     * here, one at a time, each on every thread here. The first failure stops the lanes from taking new jobs; once the running ones
      * end, it is thrown here.
      */
     public static <R> void run(List<R> lanes, List<? extends Job<R>> jobs) throws IOException {
@@ -61,6 +63,15 @@ public final class Lanes {
             for (Job<R> j : jobs) j.run(lanes.get(0));
             return;
         }
+        // The last jobs.size() % n jobs would run while other lanes sit idle: they run after the
+        // others, one at a time, on every thread here (docs/PERFORMANCE.md, "Fourteenth session").
+        List<? extends Job<R>> tail = jobs.subList(jobs.size() - jobs.size() % n, jobs.size());
+        jobs = jobs.subList(0, jobs.size() - tail.size());
+        inLanes(lanes, jobs, n);
+        for (Job<R> j : tail) j.run(lanes.get(0));
+    }
+
+    private static <R> void inLanes(List<R> lanes, List<? extends Job<R>> jobs, int n) throws IOException {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failed = new AtomicReference<>();
         Object share = Parallel.share();

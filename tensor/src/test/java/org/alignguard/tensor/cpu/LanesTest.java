@@ -74,4 +74,37 @@ class LanesTest {
         Lanes.run(List.of(Thread.currentThread().getName()), list);
         assertEquals(List.of(0, 1, 2, 3), order);
     }
+
+    /** The job left over from whole rounds runs last, on this thread, with every thread; the others one thread each. */
+    @Test
+    void theLeftOverJobRunsLastHereOnEveryThread() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Parallel.THREADS == 2, "two threads");
+        String here = Thread.currentThread().getName();
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Lanes.Job<String>> list = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+            int k = j;
+            list.add(l -> seen.add(k + ":" + Parallel.threadsHere() + ":" + (Thread.currentThread().getName().equals(here) ? "here" : "lane")));
+        }
+        Lanes.run(List.of("a", "b"), list);
+        assertEquals(3, seen.size());
+        assertEquals("2:2:here", seen.get(2), "the third job runs last, here, on both threads: " + seen);
+        assertTrue(seen.subList(0, 2).stream().allMatch(v -> v.contains(":1:")), "the first two run on one thread each: " + seen);
+    }
+
+    /** Inside Lanes.alone (one lane with every thread), lanes split its threads again. */
+    @Test
+    void aLaneWithSeveralThreadsSplitsThemAgain() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Parallel.THREADS == 2, "two threads");
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        int[] inside = new int[2];
+        Lanes.alone(unused -> {
+            inside[0] = Parallel.threadsHere();
+            Lanes.run(List.of(0, 1), List.<Lanes.Job<Integer>>of(l -> threads.add(Thread.currentThread().getName() + ":" + Parallel.threadsHere()),
+                    l -> threads.add(Thread.currentThread().getName() + ":" + Parallel.threadsHere())));
+        });
+        assertEquals(2, inside[0], "Lanes.alone keeps every thread");
+        assertEquals(2, threads.size(), "two threads: " + threads);
+        assertTrue(threads.stream().allMatch(t -> t.endsWith(":1")), "one thread each: " + threads);
+    }
 }
