@@ -232,10 +232,11 @@ public final class UNet extends Module {
      * joined again. A loop split over two threads waits for its slower half thousands of times a
      * pass; whole rows on each thread do not (docs/PERFORMANCE.md, "Fourteenth session"). Every layer
      * works on each sample alone, and every kernel sums in the same order whatever the batch, so the
-     * result is the whole batch's, bit for bit. With one thread here (a lane, or serial) it is one pass.
+     * result is the whole batch's, bit for bit. With one thread here (a lane, or serial), or one lane
+     * ({@code -Dalignguard.lanes=1}), it is one pass.
      */
     public static Tensor byRows(int n, List<UNet> unets, RowPass pass) {
-        int parts = Math.min(n, Math.min(unets.size(), org.alignguard.tensor.cpu.Parallel.threadsHere()));
+        int parts = Math.min(Math.min(n, unets.size()), Math.min(org.alignguard.tensor.cpu.Parallel.threadsHere(), org.alignguard.tensor.cpu.Lanes.count()));
         if (parts <= 1) {
             try (var scope = org.alignguard.autograd.Grad.noGrad()) {
                 return pass.run(unets.get(0), 0, n).data();
