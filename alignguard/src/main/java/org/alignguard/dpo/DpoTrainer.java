@@ -12,6 +12,7 @@ import org.alignguard.autograd.Losses;
 import org.alignguard.autograd.ShapeOps;
 import org.alignguard.autograd.Variable;
 import org.alignguard.data.PreferenceSet;
+import org.alignguard.diffusion.model.RowSplit;
 import org.alignguard.diffusion.model.UNet;
 import org.alignguard.diffusion.pipeline.TextToImageModel;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
@@ -86,7 +87,7 @@ public final class DpoTrainer {
      * pass can run beside the policy's ({@link Lanes}; the same bits as the model with its LoRA off).
      * Made at its first use; never with dropout, whose random masks the two passes would draw in another order.
      */
-    private org.alignguard.diffusion.model.UNet reference;
+    private UNet reference;
     /** Frozen copies for the reference pass split by rows ({@link #referenceByRows}), one per part. */
     private final List<UNet> references = new ArrayList<>();
     /** The images as flat arrays, read once: each step copies its batch's rows out of them. */
@@ -122,8 +123,8 @@ public final class DpoTrainer {
     }
 
     /** The model's UNet weights (shared, not copied) in a second network, which no LoRA is attached to. */
-    private static org.alignguard.diffusion.model.UNet frozenCopy(TextToImageModel model) {
-        var copy = new org.alignguard.diffusion.model.UNet(model.unet.config, new Rng(0));
+    private static UNet frozenCopy(TextToImageModel model) {
+        var copy = new UNet(model.unet.config, new Rng(0));
         copy.loadStateDict(model.unet.stateDict(), true);
         copy.train(model.unet.isTraining());
         return copy;
@@ -280,9 +281,12 @@ public final class DpoTrainer {
                 if (a == 0) {
                     context = model.encode(all);
                     lora.setEnabled(false);
-                    if (shareStem) stem = model.unet.stem(Variable.constant(xt), t, context);
-                    ref = stem != null && Parallel.threadsHere() > 1 && model.unet.config.dropout() == 0 ? referenceByRows(stem, context, n)
-                            : stem != null ? model.unet.forward(stem, context) : model.unet.forward(Variable.constant(xt), t, context);
+                    if (shareStem) {
+                        stem = model.unet.stem(Variable.constant(xt), t, context);
+                        ref = RowSplit.parts(n) > 1 ? referenceByRows(stem, context, n) : model.unet.forward(stem, context);
+                    } else {
+                        ref = model.unet.forward(Variable.constant(xt), t, context);
+                    }
                 } else {
                     // One reference pass over [the n rows | the B winners again, with their safe prompts].
                     List<String> withAnchors = new ArrayList<>(all);
@@ -300,7 +304,8 @@ public final class DpoTrainer {
             } finally {
                 lora.setEnabled(true);
             }
-            policy = stem != null ? model.unet.forward(stem, context) : model.unet.forward(Variable.constant(xt), t, context);
+            if (stem != null) policy = model.unet.forward(stem, context);
+            else policy = model.unet.forward(Variable.constant(xt), t, context);
         }
         Variable pairOut = p == 0 ? policy : ShapeOps.slice(policy, 0, 0, 2 * b);
         DiffusionDpoLoss.Result d = DiffusionDpoLoss.compute(pairOut, ref.data().slice(0, 0, 2 * b).contiguous(), target.slice(0, 0, 2 * b).contiguous(), cfg.beta());
@@ -333,10 +338,10 @@ public final class DpoTrainer {
         return new StepResult(total, d, kept, anchored, sceneKept);
     }
 
-    /** The reference pass with its rows split over this thread's threads, each part on its own frozen copy (UNet.byRows: the same bits). */
+    /** The reference pass with its rows split over this thread's threads, each part on its own frozen copy ({@link RowSplit}: the same bits). */
     private Variable referenceByRows(UNet.Stem stem, Variable context, int n) {
-        while (references.size() < Parallel.threadsHere()) references.add(frozenCopy(model));
-        return Variable.constant(UNet.byRows(n, references, (unet, from, to) -> unet.forward(stem.rows(from, to), UNet.rows(context, from, to))));
+        while (references.size() < RowSplit.parts(n)) references.add(frozenCopy(model));
+        return Variable.constant(RowSplit.run(n, references, (unet, from, to) -> unet.forward(stem.rows(from, to), RowSplit.rows(context, from, to))));
     }
 
     /** The run stops: {@code what} went wrong at {@code step}, and the checkpoint on disk (if any) stays as it is. */

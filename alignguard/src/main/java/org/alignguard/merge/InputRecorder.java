@@ -17,6 +17,11 @@ final class InputRecorder implements Linear.Adapter {
         this.absSum = new double[layer.inFeatures];
     }
 
+    /** It sums what it sees: passes through it run on one thread, in order. */
+    @Override public boolean stateless() {
+        return false;
+    }
+
     /** Records the rows and leaves y as it is. */
     @Override public Variable addTo(Variable y, Variable x) {
         float[] v = x.data().contiguous().toArray();

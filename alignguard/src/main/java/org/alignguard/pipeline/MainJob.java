@@ -96,12 +96,12 @@ public final class MainJob {
         seconds.put("data", secs(ts));
 
         // 2. One safety expert per category, then All-single on every pair for as many steps as all
-        // experts together. One at a time, each step's passes one after the other, every loop on every
-        // thread: two steps side by side (-Dalignguard.trainLanes=2), or a step's reference pass beside
-        // its policy pass (-Dalignguard.trainPasses=side), tip the launcher's 1152 MiB heap into full
-        // collections, also with the smaller graph of saved tensors (docs/PERFORMANCE.md, "Twelfth
-        // session: lanes" and "Thirteenth session": 326 s and 268 s for this stage against 277 s, and a
-        // whole run of 9:28.8 with the passes side by side).
+        // experts together. One at a time, each step's passes one after the other: the policy pass
+        // with every loop on every thread, the reference pass (no gradients) and the probes'
+        // sampling with whole rows on each thread (RowSplit). Two steps side by side
+        // (-Dalignguard.trainLanes=2), or a step's reference pass beside its policy pass
+        // (-Dalignguard.trainPasses=side), tip the launcher's 1152 MiB heap into full collections
+        // (docs/PERFORMANCE.md, "Twelfth session: lanes", "Thirteenth session" and "Fourteenth session").
         ts = System.nanoTime();
         Map<String, Path> loras = new LinkedHashMap<>();
         Map<String, List<org.alignguard.dpo.StepLog>> logs = new LinkedHashMap<>();

@@ -200,7 +200,7 @@ public final class ScalingJob {
         List<Concept> kept = erasure.keptUnsafe();
         KeepSet keep = kept.isEmpty() ? KeepSet.safeTwins(data) : KeepSet.safeTwins(data).plus(KeepSet.unsafeOf(pairsOf(data, kept)));
         Files.createDirectories(file.getParent());
-        // As the main job trains (Lanes.alone): each step's two passes one after the other.
+        // As the main job trains (Lanes.alone): each step's two passes one after the other, the reference by rows.
         Lanes.alone(unused -> new ExpertRun(model, keep, dpo).train(pairs, file, true, meta, progress, phase, null).lora().detach());
     }
 

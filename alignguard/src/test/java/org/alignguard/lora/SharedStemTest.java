@@ -84,6 +84,33 @@ class SharedStemTest {
         }
     }
 
+    /**
+     * RowSplit on the shipped model's geometry (16 → 8 → 4 maps, 32 and 64 channels: the 4×4
+     * convolutions take another path for one image than for several), random weights: parts of two
+     * rows or more give the whole batch's bits, and no part has fewer than two rows.
+     */
+    @Test
+    void rowSplitGivesTheWholeBatchOnTheShippedGeometry() {
+        var cfg = new org.alignguard.diffusion.model.UNetConfig(16, 3, 32, new int[] {1, 2, 2}, 1, new boolean[] {false, true, true}, 4, 64, 8, 0f, true, 1, true, false);
+        UNet unet = new UNet(cfg, new Rng(11));
+        unet.eval();
+        assertEquals(1, org.alignguard.diffusion.model.RowSplit.parts(3), "three rows stay one part: a part of one row would change the bits");
+        for (int n : new int[] {4, 5}) {
+            Rng rng = new Rng(n);
+            Tensor x = Tensor.randn(rng, n, 3, 16, 16), ctx = Tensor.randn(rng, n, 6, 64);
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) t[i] = 100 + 150 * i;
+            float[] whole;
+            try (var s = Grad.noGrad()) {
+                whole = unet.forward(Variable.constant(x), t, Variable.constant(ctx)).data().toArray();
+            }
+            Tensor split = org.alignguard.diffusion.model.RowSplit.run(n, List.of(unet, unet), (u, from, to) -> u.forward(
+                    org.alignguard.diffusion.model.RowSplit.rows(Variable.constant(x), from, to), java.util.Arrays.copyOfRange(t, from, to),
+                    org.alignguard.diffusion.model.RowSplit.rows(Variable.constant(ctx), from, to)));
+            assertArrayEquals(whole, split.toArray(), n + " rows");
+        }
+    }
+
     @Test
     void theStemEndsAtTheFirstTransformer() {
         TextToImageModel m = TinyModels.model(1);   // tiny UNet: attention at the second level only

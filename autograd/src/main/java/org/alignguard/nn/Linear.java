@@ -18,6 +18,14 @@ public class Linear extends Module {
     @FunctionalInterface
     public interface Adapter {
         Variable addTo(Variable y, Variable rows);
+
+        /**
+         * Whether {@link #addTo} keeps no state between calls (LoRA: true), so that passes on parts
+         * of a batch may run on several threads at once; an adapter that records its inputs says false.
+         */
+        default boolean stateless() {
+            return true;
+        }
     }
 
     public final int inFeatures, outFeatures;

@@ -130,12 +130,11 @@ public final class UNet extends Module {
         }
 
         /**
-         * Rows [from, to) of the batch, as constants (for passes without gradients): every layer of
-         * the UNet works on each sample alone, so the rest of the pass on these rows gives those rows
-         * of the whole batch's output.
+         * Rows [from, to) of the batch, as constants (for passes without gradients): the rest of the
+         * pass on these rows gives those rows of the whole batch's output ({@link RowSplit}).
          */
         public Stem rows(int from, int to) {
-            return new Stem(UNet.rows(temb, from, to), skips.stream().map(v -> UNet.rows(v, from, to)).toList(), UNet.rows(h, from, to), level, attending);
+            return new Stem(RowSplit.rows(temb, from, to), skips.stream().map(v -> RowSplit.rows(v, from, to)).toList(), RowSplit.rows(h, from, to), level, attending);
         }
     }
 
@@ -220,54 +219,16 @@ public final class UNet extends Module {
         return p == 1 ? out : depthToSpace(out, p);
     }
 
-    /** A pass over rows [from, to) of a batch on one UNet, without gradients. */
-    @FunctionalInterface
-    public interface RowPass {
-        Variable run(UNet unet, int from, int to);
-    }
-
     /**
-     * A pass without gradients over a batch of {@code n} rows, split over this thread's share of the
-     * threads: part k (whole rows) runs on one thread with {@code unets.get(k)}, and the parts are
-     * joined again. A loop split over two threads waits for its slower half thousands of times a
-     * pass; whole rows on each thread do not (docs/PERFORMANCE.md, "Fourteenth session"). Every layer
-     * works on each sample alone, and every kernel sums in the same order whatever the batch, so the
-     * result is the whole batch's, bit for bit. With one thread here (a lane, or serial), or one lane
-     * ({@code -Dalignguard.lanes=1}), it is one pass.
+     * Whether something watches or records its passes: a map listener on an attention layer, or an
+     * adapter that keeps state ({@link org.alignguard.nn.Linear.Adapter#stateless}). Then its passes
+     * run on one thread, in order, never split by rows ({@link RowSplit}).
      */
-    public static Tensor byRows(int n, List<UNet> unets, RowPass pass) {
-        int parts = Math.min(Math.min(n, unets.size()), Math.min(org.alignguard.tensor.cpu.Parallel.threadsHere(), org.alignguard.tensor.cpu.Lanes.count()));
-        if (parts <= 1) {
-            try (var scope = org.alignguard.autograd.Grad.noGrad()) {
-                return pass.run(unets.get(0), 0, n).data();
-            }
-        }
-        Tensor[] out = new Tensor[parts];
-        List<org.alignguard.tensor.cpu.Lanes.Job<UNet>> jobs = new java.util.ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            int from = (int) ((long) n * k / parts), to = (int) ((long) n * (k + 1) / parts), part = k;
-            jobs.add(unet -> {
-                try (var scope = org.alignguard.autograd.Grad.noGrad()) {
-                    out[part] = pass.run(unet, from, to).data();
-                }
-            });
-        }
-        try {
-            org.alignguard.tensor.cpu.Lanes.run(unets.subList(0, parts), jobs);
-        } catch (java.io.IOException io) {
-            throw new java.io.UncheckedIOException(io);   // a pass does no I/O
-        }
-        return Tensor.concat(List.of(out), 0);
-    }
-
-    /** Rows [from, to) of v, as a constant. */
-    public static Variable rows(Variable v, int from, int to) {
-        return Variable.constant(v.data().slice(0, from, to).contiguous());
-    }
-
-    /** Whether a map listener is set on any attention layer (then passes must run in order, on this thread). */
     public boolean listened() {
-        for (Module m : namedModules().values()) if (m instanceof org.alignguard.nn.Attention a && a.listened()) return true;
+        for (Module m : namedModules().values()) {
+            if (m instanceof org.alignguard.nn.Attention a && a.listened()) return true;
+            if (m instanceof Linear l && l.adapters().stream().anyMatch(a -> !a.stateless())) return true;
+        }
         return false;
     }
 

@@ -2,11 +2,12 @@ package org.alignguard.diffusion.pipeline;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import org.alignguard.diffusion.model.UNet;
 import java.util.List;
 import java.util.Locale;
 import org.alignguard.autograd.Grad;
 import org.alignguard.autograd.Variable;
+import org.alignguard.diffusion.model.RowSplit;
+import org.alignguard.diffusion.model.UNet;
 import org.alignguard.diffusion.schedule.DDIMScheduler;
 import org.alignguard.diffusion.schedule.DDPMScheduler;
 import org.alignguard.diffusion.schedule.Scheduler;
@@ -100,15 +101,23 @@ public final class Generator {
             Tensor x = Tensor.randn(rng, n, 3, s, s);
             int[] timesteps = sched.setTimesteps(Math.min(settings.steps(), model.schedule.numTrainTimesteps));
             Guidance.Rule rule = guidance.start(n, timesteps.length);
+            // On two threads, each UNet call's rows split over them (RowSplit: the same bits), on this
+            // one model: in eval mode its forward pass keeps no state, unless a listener reads its
+            // attention maps (the playground's), which must see the rows in order on one thread.
+            boolean byRows = RowSplit.parts(all.size()) > 1 && !model.unet.listened();
+            List<UNet> unets = Collections.nCopies(RowSplit.parts(all.size()), model.unet);
             for (int i = 0; i < timesteps.length; i++) {
                 int t = timesteps[i];
                 Variable xin = Variable.constant(copies == 1 ? x : Tensor.concat(Collections.nCopies(copies, x), 0));
                 int[] ts = new int[all.size()];
                 java.util.Arrays.fill(ts, t);
-                // On two threads, the batch's rows split over them (UNet.byRows: the same bits), on this
-                // one model: its forward pass keeps no state, unless a listener reads its attention maps.
-                Tensor out = model.unet.listened() ? model.unet.forward(xin, ts, context).data()
-                        : UNet.byRows(all.size(), Collections.nCopies(all.size(), model.unet), (u, from, to) -> u.forward(UNet.rows(xin, from, to), java.util.Arrays.copyOfRange(ts, from, to), UNet.rows(context, from, to)));
+                Tensor out;
+                if (byRows) {
+                    out = RowSplit.run(all.size(), unets, (u, from, to) ->
+                            u.forward(RowSplit.rows(xin, from, to), java.util.Arrays.copyOfRange(ts, from, to), RowSplit.rows(context, from, to)));
+                } else {
+                    out = model.unet.forward(xin, ts, context).data();
+                }
                 Tensor eps = model.prediction.toEpsilon(sched, out, t, xin.data());
                 if (uncond) {
                     List<Tensor> extra = new ArrayList<>();

@@ -51,10 +51,10 @@ public final class Lanes {
      * Runs every job on one of {@code lanes}' copies, at most one job per lane at a time, taking
      * them in list order (put the longest first); lane 0 is this thread. The lanes split this
      * thread's share of the threads (all of them, or a lane's share when a lane starts lanes). With
-     * one lane, one job or one thread here, runs them here, in order. The last few jobs that would
-     * leave lanes idle (as many as the jobs left over from whole rounds of n) run after the others,
-     * here, one at a time, each on every thread here. The first failure stops the lanes from taking new jobs; once the running ones
-     * end, it is thrown here.
+     * one lane, one job or one thread here, runs them here, in order. The jobs left over from whole
+     * rounds (jobs mod lanes), which would run beside idle lanes, run after the others, here, one at
+     * a time, each as the only lane on every thread here ({@link #alone}). The first failure stops
+     * the lanes from taking new jobs; once the running ones end, it is thrown here.
      */
     public static <R> void run(List<R> lanes, List<? extends Job<R>> jobs) throws IOException {
         if (lanes.isEmpty()) throw new IllegalArgumentException("no lanes");
@@ -68,7 +68,7 @@ public final class Lanes {
         List<? extends Job<R>> tail = jobs.subList(jobs.size() - jobs.size() % n, jobs.size());
         jobs = jobs.subList(0, jobs.size() - tail.size());
         inLanes(lanes, jobs, n);
-        for (Job<R> j : tail) j.run(lanes.get(0));
+        for (Job<R> j : tail) alone(unused -> j.run(lanes.get(0)));
     }
 
     private static <R> void inLanes(List<R> lanes, List<? extends Job<R>> jobs, int n) throws IOException {
@@ -106,13 +106,14 @@ public final class Lanes {
     }
 
     /**
-     * Runs {@code body} here as the only lane: its loops use every thread, and lanes started inside
-     * it run inline. The main job and the scaling experiment train this way, so a DPO step runs its
-     * two passes one after the other (two at once overflow the default heap: docs/PERFORMANCE.md).
+     * Runs {@code body} here as the only lane: its loops use every thread of this thread's share,
+     * and lanes started inside it split those threads again. The main job and the scaling experiment train this way, so a DPO
+     * step runs its two passes one after the other (two at once overflow the default heap:
+     * docs/PERFORMANCE.md), the reference pass with its rows split over the threads.
      */
     public static void alone(Job<Void> body) throws IOException {
         Throwable[] failed = new Throwable[1];
-        Parallel.inLane(0, 1, () -> {
+        Parallel.inLane(Parallel.share(), 0, 1, () -> {
             try {
                 body.run(null);
             } catch (Throwable t) {

@@ -78,7 +78,7 @@ class LanesTest {
     /** The job left over from whole rounds runs last, on this thread, with every thread; the others one thread each. */
     @Test
     void theLeftOverJobRunsLastHereOnEveryThread() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Parallel.THREADS == 2, "two threads");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Parallel.THREADS >= 2, "lanes need two threads");
         String here = Thread.currentThread().getName();
         List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Lanes.Job<String>> list = new ArrayList<>();
@@ -88,23 +88,33 @@ class LanesTest {
         }
         Lanes.run(List.of("a", "b"), list);
         assertEquals(3, seen.size());
-        assertEquals("2:2:here", seen.get(2), "the third job runs last, here, on both threads: " + seen);
-        assertTrue(seen.subList(0, 2).stream().allMatch(v -> v.contains(":1:")), "the first two run on one thread each: " + seen);
+        int each = Math.max(1, Parallel.THREADS / 2);
+        assertEquals("2:" + Parallel.THREADS + ":here", seen.get(2), "the third job runs last, here, on every thread: " + seen);
+        assertTrue(seen.subList(0, 2).stream().allMatch(v -> v.contains(":" + each + ":")), "the first two run on half the threads each: " + seen);
     }
 
     /** Inside Lanes.alone (one lane with every thread), lanes split its threads again. */
     @Test
     void aLaneWithSeveralThreadsSplitsThemAgain() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Parallel.THREADS == 2, "two threads");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Parallel.THREADS >= 2, "lanes need two threads");
         java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         int[] inside = new int[2];
+        // Each job waits for the other at a barrier: they can only both pass if they run at once.
+        var together = new java.util.concurrent.CyclicBarrier(2);
+        Lanes.Job<Integer> job = l -> {
+            threads.add(Thread.currentThread().getName() + ":" + Parallel.threadsHere());
+            try {
+                together.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("the two jobs did not run side by side", e);
+            }
+        };
         Lanes.alone(unused -> {
             inside[0] = Parallel.threadsHere();
-            Lanes.run(List.of(0, 1), List.<Lanes.Job<Integer>>of(l -> threads.add(Thread.currentThread().getName() + ":" + Parallel.threadsHere()),
-                    l -> threads.add(Thread.currentThread().getName() + ":" + Parallel.threadsHere())));
+            Lanes.run(List.of(0, 1), List.of(job, job));
         });
-        assertEquals(2, inside[0], "Lanes.alone keeps every thread");
+        assertEquals(Parallel.THREADS, inside[0], "Lanes.alone keeps every thread");
         assertEquals(2, threads.size(), "two threads: " + threads);
-        assertTrue(threads.stream().allMatch(t -> t.endsWith(":1")), "one thread each: " + threads);
+        assertTrue(threads.stream().allMatch(t -> t.endsWith(":" + Math.max(1, Parallel.THREADS / 2))), "half the threads each: " + threads);
     }
 }
