@@ -11,7 +11,8 @@ libblas.so.3 alternative is the reference BLAS, this script re-executes itself w
 directory first on LD_LIBRARY_PATH, so numpy (and torch's generic BLAS) load OpenBLAS. Each figure
 is the median over repetitions after warm-up.
 
-Threads: sgemm, conv and mlp run with 2 OpenBLAS threads and 2 torch threads. The DPO step
+Threads: sgemm, conv and mlp run with 2 OpenBLAS threads and 2 torch threads (`--threads N` for
+another count, everywhere). The DPO step
 (dpo_step_8pairs_r4, a full Diffusion-DPO training step of the shipped model's twin
 bench/unet_twin.py) runs in a child process (`--only dpo`) with torch on 2 threads but OpenBLAS on 1
 (OPENBLAS_NUM_THREADS=1): OpenBLAS reads that variable once, at load time, hence the child. Measured
@@ -30,7 +31,6 @@ import statistics
 import sys
 import time
 
-THREADS = 2
 OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 
 # OpenBLAS threads for the DPO step, whose torch ops run on THREADS OpenMP threads of their own
@@ -53,9 +53,11 @@ def only_arg(argv):
     return arg(argv, "only")
 
 
-# Thread settings of the DPO step, to look for torch at its best (issue 14): --threads (torch's
-# OpenMP threads) and --openblas-threads; the defaults are the best measured on the 2-core hosts.
-DPO_THREADS = int(arg(sys.argv[1:], "threads", THREADS))
+# Thread settings, to look for the peers at their best (issue 14): --threads (every peer's threads;
+# for the DPO step torch's OpenMP threads) and --openblas-threads (the DPO step's OpenBLAS); the
+# defaults are the best measured on the 2-core hosts.
+THREADS = int(arg(sys.argv[1:], "threads", 2))
+DPO_THREADS = THREADS
 DPO_OPENBLAS_THREADS = int(arg(sys.argv[1:], "openblas-threads", DPO_OPENBLAS_THREADS))
 
 
@@ -253,7 +255,7 @@ def main():
     env = dict(os.environ)
     env.pop("ALIGNGUARD_PEERS_CHILD", None)
     sys.stdout.flush()
-    return subprocess.run([sys.executable, os.path.abspath(__file__), "--only", "dpo"], env=env).returncode
+    return subprocess.run([sys.executable, os.path.abspath(__file__), "--only", "dpo", "--threads", str(THREADS)], env=env).returncode
 
 
 if __name__ == "__main__":

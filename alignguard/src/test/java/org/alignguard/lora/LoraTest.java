@@ -34,6 +34,15 @@ class LoraTest {
         }
     }
 
+    /** The model frozen, with a rank-r LoRA on its attention whose B is random, so it does something. */
+    static LoraNetwork frozenWithLora(TextToImageModel m, int rank, long seedA, long seedB) {
+        m.unet.freeze();
+        m.textEncoder.freeze();
+        LoraNetwork net = LoraNetwork.attach(m.unet, LoraConfig.of(rank), new Rng(seedA));
+        randomizeB(net, seedB);
+        return net;
+    }
+
     /** Randomizes B so the LoRA does something. */
     static void randomizeB(LoraNetwork net, long seed) {
         Rng rng = new Rng(seed);
@@ -100,10 +109,7 @@ class LoraTest {
     @Test
     void onlyTheLoraFactorsGetGradients() {
         TextToImageModel m = TinyModels.model(4);
-        m.unet.freeze();
-        m.textEncoder.freeze();
-        LoraNetwork net = LoraNetwork.attach(m.unet, LoraConfig.of(2), new Rng(3));
-        randomizeB(net, 1);
+        LoraNetwork net = frozenWithLora(m, 2, 3, 1);
         Variable y = m.unet.forward(Variable.constant(Tensor.randn(new Rng(5), 2, 3, 16, 16)), new int[] {10, 500}, m.encode(List.of("a", "b")));
         Losses.mse(y, Variable.constant(Tensor.zeros(y.shape()))).backward();
         m.unet.namedParameters().forEach((k, p) -> assertNull(p.grad(), "frozen " + k + " got a gradient"));

@@ -47,10 +47,7 @@ class SharedStemTest {
     @Test
     void policyAndReferenceFromOneStemAreBitForBitTwoWholePasses() {
         TextToImageModel m = TinyModels.model(1);
-        m.unet.freeze();
-        m.textEncoder.freeze();
-        LoraNetwork lora = LoraNetwork.attach(m.unet, LoraConfig.of(4), new Rng(2));
-        LoraTest.randomizeB(lora, 3);
+        LoraNetwork lora = LoraTest.frozenWithLora(m, 4, 2, 3);
         assertTrue(lora.layers().keySet().stream().noneMatch(m.unet::inStem), "attention LoRA stays out of the stem");
         Rng rng = new Rng(5);
         Tensor x = Tensor.randn(rng, 3, 3, 16, 16);

@@ -104,15 +104,15 @@ public final class Generator {
             // On two threads, each UNet call's rows split over them (RowSplit: the same bits), on this
             // one model: in eval mode its forward pass keeps no state, unless a listener reads its
             // attention maps (the playground's), which must see the rows in order on one thread.
-            boolean byRows = RowSplit.parts(all.size()) > 1 && !model.unet.listened();
-            List<UNet> unets = Collections.nCopies(RowSplit.parts(all.size()), model.unet);
+            int parts = model.unet.listened() ? 1 : RowSplit.parts(all.size());
+            List<UNet> unets = Collections.nCopies(parts, model.unet);
             for (int i = 0; i < timesteps.length; i++) {
                 int t = timesteps[i];
                 Variable xin = Variable.constant(copies == 1 ? x : Tensor.concat(Collections.nCopies(copies, x), 0));
                 int[] ts = new int[all.size()];
                 java.util.Arrays.fill(ts, t);
                 Tensor out;
-                if (byRows) {
+                if (parts > 1) {
                     out = RowSplit.run(all.size(), unets, (u, from, to) ->
                             u.forward(RowSplit.rows(xin, from, to), java.util.Arrays.copyOfRange(ts, from, to), RowSplit.rows(context, from, to)));
                 } else {

@@ -74,7 +74,7 @@ public final class Lanes {
     private static <R> void inLanes(List<R> lanes, List<? extends Job<R>> jobs, int n) throws IOException {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        Object share = Parallel.share();
+        Parallel.Pool share = Parallel.share();
         java.util.function.IntFunction<Runnable> lane = i -> () -> Parallel.inLane(share, i, n, () -> {
             for (int k; failed.get() == null && (k = next.getAndIncrement()) < jobs.size(); ) {
                 try {
@@ -107,9 +107,10 @@ public final class Lanes {
 
     /**
      * Runs {@code body} here as the only lane: its loops use every thread of this thread's share,
-     * and lanes started inside it split those threads again. The main job and the scaling experiment train this way, so a DPO
-     * step runs its two passes one after the other (two at once overflow the default heap:
-     * docs/PERFORMANCE.md), the reference pass with its rows split over the threads.
+     * and lanes started inside it split those threads again. The main job and the scaling
+     * experiment train this way, so a DPO step runs its two passes one after the other (two at once
+     * overflow the default heap: docs/PERFORMANCE.md), the reference pass with its rows split over
+     * the threads.
      */
     public static void alone(Job<Void> body) throws IOException {
         Throwable[] failed = new Throwable[1];

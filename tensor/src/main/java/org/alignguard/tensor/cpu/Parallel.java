@@ -26,8 +26,20 @@ public final class Parallel {
     /** Held while a loop is handed out; a second caller (another thread, or a nested loop) runs inline. */
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final ThreadLocal<Boolean> SERIAL = ThreadLocal.withInitial(() -> false);
-    /** The workers a thread's loops may use, and the flag that says they are taken: all of them, unless the thread runs a lane. */
-    private record Pool(Worker[] workers, AtomicBoolean busy) {}
+    /**
+     * The workers a thread's loops may use, and the flag that says they are taken: all of them,
+     * unless the thread runs a lane. Opaque outside this class: {@link #share} hands one to lanes.
+     */
+    public static final class Pool {
+        private final Worker[] workers;
+        private final AtomicBoolean busy;
+
+        private Pool(Worker[] workers, AtomicBoolean busy) {
+            this.workers = workers;
+            this.busy = busy;
+        }
+    }
+
     private static final Pool ALL = new Pool(WORKERS, BUSY);
     private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(() -> ALL);
     /**
@@ -76,9 +88,9 @@ public final class Parallel {
      * {@link #share()} returned on the thread that starts the lanes): a lane with several threads
      * can split them again (Lanes.run from inside Lanes.alone).
      */
-    public static void inLane(Object parent, int lane, int lanes, Runnable body) {
+    public static void inLane(Pool parent, int lane, int lanes, Runnable body) {
         if (lane < 0 || lane >= lanes) throw new IllegalArgumentException("lane " + lane + " of " + lanes);
-        Worker[] from = ((Pool) parent).workers;
+        Worker[] from = parent.workers;
         int per = Math.max(1, (from.length + 1) / lanes) - 1;
         Pool prev = POOL.get();
         // A lane of one still gets a pool of its own: its loops use every thread of the share.
@@ -91,8 +103,8 @@ public final class Parallel {
         }
     }
 
-    /** This thread's share of the threads, to hand to the lanes it starts ({@link #inLane(Object, int, int, Runnable)}). */
-    public static Object share() {
+    /** This thread's share of the threads, to hand to the lanes it starts ({@link #inLane(Pool, int, int, Runnable)}). */
+    public static Pool share() {
         return POOL.get();
     }
 
