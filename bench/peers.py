@@ -5,6 +5,7 @@ Run with Debian's python (it has numpy and torch 1.13), from the repository root
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers.py              # all peers
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers.py --only dpo   # DPO step only
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers.py --only kernels   # all but the DPO step
 
 numpy's matmul must run on OpenBLAS (Debian package libopenblas0-pthread). If the system's
 libblas.so.3 alternative is the reference BLAS, this script re-executes itself with the OpenBLAS
@@ -231,8 +232,8 @@ def torch_dpo_step(pairs=8, warmup=5, reps=20, rank=4, profile=False):
 
 def main():
     only = only_arg(sys.argv[1:])
-    if only not in (None, "dpo"):
-        print(f"peers.py: unknown --only {only!r} (use dpo, or no option for all peers)", file=sys.stderr)
+    if only not in (None, "dpo", "kernels"):
+        print(f"peers.py: unknown --only {only!r} (use dpo, kernels, or no option for all peers)", file=sys.stderr)
         return 2
     if only == "dpo":
         import torch
@@ -250,6 +251,8 @@ def main():
     torch.set_num_threads(THREADS)
     torch_conv(32, 64, 64, 16, 5, 21)
     torch_mlp(64, 256, 20, 101)
+    if only == "kernels":
+        return 0
     # The DPO step in a fresh process that re-executes itself with OpenBLAS on 1 thread.
     import subprocess
     env = dict(os.environ)

@@ -285,6 +285,23 @@ final class ConvGemm {
         }
     }
 
+    /**
+     * One image row in channels-last order: xt[d + ix*cin + c] = xs[s + c*hw + ix] for ix < w,
+     * c < cin; 4 channels x 4 pixels at a time in registers ({@link Transpose4}) when both divide.
+     */
+    static void channelsLastRow(float[] xs, int s, int cin, int hw, int w, float[] xt, int d) {
+        if (cin % 4 == 0 && w % 4 == 0) {
+            for (int c = 0; c < cin; c += 4)
+                for (int ix = 0; ix < w; ix += 4) Transpose4.block(xs, s + c * hw + ix, hw, xt, d + ix * cin + c, cin);
+            return;
+        }
+        for (int x0 = 0; x0 < w; x0 += 16) {            // 16 pixels (one cache line) of every channel in turn
+            int x1 = Math.min(w, x0 + 16);
+            for (int c = 0; c < cin; c++)
+                for (int ix = x0; ix < x1; ix++) xt[d + ix * cin + c] = xs[s + c * hw + ix];
+        }
+    }
+
     /** dW (cout, cin, kh, kw) into dw[0..] = Σ_img dy[img] · im2col(x[img])ᵀ. */
     static void gradWeight(float[] dy, int dyo, float[] xs, int xo, Conv2dKernels.Geometry g, float[] dw) {
         int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), hw = h * w, m = g.cout(), ohw = g.ohw();
@@ -296,17 +313,9 @@ final class ConvGemm {
         Big big = BIG.get();
         float[] xt = big.padded(new int[] {1, n, cin, h, w, pp}, n * hp * wp * cin);
         Parallel.forChunks(n, (long) cin * hw, (i0, i1) -> {
-            for (int img = i0; img < i1; img++) {
-                int src = xo + img * cin * hw;
+            for (int img = i0; img < i1; img++)
                 for (int iy = 0; iy < h; iy++)
-                    for (int x0 = 0; x0 < w; x0 += 16) {
-                        int x1 = Math.min(w, x0 + 16), d0 = ((img * hp + iy + pp) * wp + pp) * cin;
-                        for (int c = 0; c < cin; c++) {
-                            int sc = src + c * hw + iy * w, d = d0 + c;
-                            for (int ix = x0; ix < x1; ix++) xt[d + ix * cin] = xs[sc + ix];
-                        }
-                    }
-            }
+                    channelsLastRow(xs, xo + img * cin * hw + iy * w, cin, hw, w, xt, ((img * hp + iy + pp) * wp + pp) * cin);
         });
         // dY packed whole as A[cout, N*OHW]: K blocks of KC pixels, each block's image segments in turn.
         int kstep = KC;

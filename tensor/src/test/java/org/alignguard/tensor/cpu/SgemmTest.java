@@ -127,4 +127,43 @@ class SgemmTest {
             }
         assertArrayEquals(whole, pieces);
     }
+
+    @Test
+    void packingLaysOutEveryElementWhereTheKernelReadsIt() {
+        // packA: ap[d0 + p*MR + i] = A(i, p), rows past mr zero; packB: panel q at d0 + q*NR*kc holds
+        // B(p, q*NR + j) at p*NR + j, columns past nc zero. Checked element by element for the fast
+        // paths (a whole row-major A panel, row-major B) and the strided ones, at K lengths that are
+        // and are not multiples of their 4- and 8-step loops.
+        Random r = new Random(5);
+        int mr = SgemmKernel.MR, nr = SgemmKernel.NR;
+        for (int kc : new int[] {1, 3, 4, 7, 9, 16, 257}) {
+            for (int rows : new int[] {mr, mr - 1, 1}) {
+                for (boolean rowMajor : new boolean[] {true, false}) {
+                    Operand a = Operand.of(r, rows, kc, !rowMajor);
+                    int d0 = 5;
+                    float[] ap = new float[d0 + mr * kc + 3];
+                    java.util.Arrays.fill(ap, Float.NaN);
+                    SgemmKernel.packA(rows, kc, a.data, a.off, a.rs, a.cs, ap, d0);
+                    for (int p = 0; p < kc; p++)
+                        for (int i = 0; i < mr; i++)
+                            assertEquals(i < rows ? a.at(i, p) : 0f, ap[d0 + p * mr + i], "packA kc=" + kc + " rows=" + rows + " i=" + i + " p=" + p);
+                }
+            }
+            for (int cols : new int[] {2 * nr, 2 * nr + 5, 3}) {
+                for (boolean rowMajor : new boolean[] {true, false}) {
+                    Operand b = Operand.of(r, kc, cols, !rowMajor);
+                    int panels = (cols + nr - 1) / nr;
+                    float[] bp = new float[panels * nr * kc];
+                    java.util.Arrays.fill(bp, Float.NaN);
+                    SgemmKernel.packB(kc, cols, b.data, b.off, b.rs, b.cs, bp);
+                    for (int q = 0; q < panels; q++)
+                        for (int p = 0; p < kc; p++)
+                            for (int j = 0; j < nr; j++) {
+                                int col = q * nr + j;
+                                assertEquals(col < cols ? b.at(p, col) : 0f, bp[q * nr * kc + p * nr + j], "packB kc=" + kc + " col=" + col + " p=" + p);
+                            }
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Issue 14's kept bars, Java against the peers at their best, back to back: SGEMM 1024³ against
+# numpy on OpenBLAS, the convolution step and the MLP step against torch. Each round runs
+#   ./alignguard.sh bench --only sgemm1024,conv,mlp
+# then bench/peers.py --only kernels with OPENBLAS_CORETYPE unset (the core OpenBLAS picks by itself),
+# SkylakeX, Haswell and Zen, the order turning by one each round. At the end: each side's median
+# over the rounds, the peer's best core, and the ratio (Java over the best peer: the bar is
+# >= 1.0 for SGEMM's GFLOP/s and <= 1.0 for the steps' milliseconds).
+#   scripts/kept-bars.sh [ROUNDS] [OLD]   (default 5 rounds; needs python3-torch, libopenblas0-pthread)
+# OLD: another checkout of the project (e.g. a git worktree at an earlier commit), timed first in
+# each round as "old", to compare two commits under the same noise.
+# A benchmark only: never set OPENBLAS_CORETYPE in tests or CI.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rounds="${1:-5}"
+old="${2:-}"
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+java_round() {   # $1: label, $2: checkout
+  (cd "$2" && ./alignguard.sh bench --only sgemm1024,conv,mlp 2>/dev/null) | grep '"value"' | sed "s/^/$1 /" >> "$out"
+}
+cores=(unset SkylakeX Haswell Zen)
+for r in $(seq 1 "$rounds"); do
+  if [ -n "$old" ]; then java_round old "$old"; fi
+  java_round java .
+  for i in 0 1 2 3; do
+    core="${cores[$(( (i + r - 1) % 4 ))]}"
+    if [ "$core" = unset ]; then env -u OPENBLAS_CORETYPE /usr/bin/python3 bench/peers.py --only kernels
+    else OPENBLAS_CORETYPE="$core" /usr/bin/python3 bench/peers.py --only kernels; fi 2>/dev/null |
+      grep '"value"' | sed "s/^/peer-$core /" >> "$out"
+  done
+  echo "round $r done" >&2
+done
+/usr/bin/python3 - "$out" <<'EOF'
+import json, statistics, sys
+kinds = {"sgemm_1024": ("sgemm", True), "conv2d_fwd_bwd_b32_c64x64_16x16_k3p1": ("conv", False),
+         "mlp3x256_b64_train_step": ("mlp", False), "mlp_step_b64_w256_3layer_adamw": ("mlp", False)}
+runs = {}
+for line in open(sys.argv[1]):
+    who, rec = line.split(" ", 1)
+    rec = json.loads(rec)
+    if rec["name"] in kinds:
+        runs.setdefault((kinds[rec["name"]][0], who), []).append(rec["value"])
+for bench, higher in (("sgemm", True), ("conv", False), ("mlp", False)):
+    med = {who: statistics.median(v) for (b, who), v in runs.items() if b == bench}
+    peers = {w: m for w, m in med.items() if w.startswith("peer-")}
+    best = (max if higher else min)(peers, key=peers.get)
+    line = [f"{bench} ({'GFLOP/s' if higher else 'ms'}):"]
+    for who in ("old", "java"):
+        if who in med:
+            vals = ", ".join(f"{x:g}" for x in runs[(bench, who)])
+            line.append(f"{who} {med[who]:g} [{vals}] = {med[who] / peers[best]:.3f} x")
+    line.append("peers " + "; ".join(f"{w[5:]} {m:g}" for w, m in sorted(peers.items())) + f"; best {best[5:]}")
+    print("  ".join(line))
+EOF
