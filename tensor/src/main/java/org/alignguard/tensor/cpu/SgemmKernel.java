@@ -68,16 +68,18 @@ final class SgemmKernel {
             // Split over M when there are enough row panels (each thread then packs only its part
             // of A, the slower operand to pack), else over N.
             boolean splitN = panelsM < threads || (panelsM < 2 * threads && panelsN > panelsM);
-            int panels = splitN ? panelsN : panelsM;
-            Parallel.forChunks(panels, Long.MAX_VALUE / panels, (p0, p1) -> {
-                if (splitN) {
+            if (splitN) {
+                Parallel.forChunks(panelsN, Long.MAX_VALUE / panelsN, (p0, p1) -> {
                     int j0 = p0 * NR, j1 = Math.min(n, p1 * NR);
                     serial(m, j1 - j0, k, a, offA, rsA, csA, b, offB + j0 * csB, rsB, csB, c, offC + j0, ldc, accumulate);
-                } else {
-                    int i0 = p0 * MR, i1 = Math.min(m, p1 * MR);
-                    serial(i1 - i0, n, k, a, offA + i0 * rsA, rsA, csA, b, offB, rsB, csB, c, offC + i0 * ldc, ldc, accumulate);
-                }
-            });
+                });
+            } else {
+                // Equal rows, not equal panels: each thread's last panel may be partial and then runs
+                // a 4- or 8-row kernel (EdgeKernels). 1024 rows are 512 + 512 = 42 panels and 8 rows
+                // each, where whole panels gave one thread 43 (85 panels and 4 rows).
+                Parallel.forChunks(m, Long.MAX_VALUE / m, (i0, i1) ->
+                        serial(i1 - i0, n, k, a, offA + i0 * rsA, rsA, csA, b, offB, rsB, csB, c, offC + i0 * ldc, ldc, accumulate));
+            }
         } else {
             serial(m, n, k, a, offA, rsA, csA, b, offB, rsB, csB, c, offC, ldc, accumulate);
         }
@@ -108,12 +110,8 @@ final class SgemmKernel {
                         int cRow = offC + (ic + ir) * ldc + jc;
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nr = Math.min(NR, nc - jr);
-                            if (mr == MR && nr == NR) {
-                                kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
-                            } else {
-                                kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
-                                fromTile(mr, nr, tile, NR, c, cRow + jr, ldc, add);
-                            }
+                            if (mr == MR && nr == NR) kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
+                            else EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
                         }
                     }
                 }
