@@ -98,29 +98,8 @@ final class ConvGemm {
         return ap;
     }
 
-    /** Partial row panels (e.g. the last 4 of Cout = 64) use {@link EdgeKernels}' 4/8-row kernels. */
-    static final boolean EDGE = !"false".equals(System.getProperty("alignguard.conv.edge"));
     /** Stride-1 forward packs B straight from a zero-padded copy of x (no cols buffer). */
     static final boolean IMPLICIT = !"false".equals(System.getProperty("alignguard.conv.implicit"));
-
-    /** C[0:m, 0:nc] (+)= Apacked(m x kc at aOff) · Bpacked(kc x nc), all row panels. */
-    static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
-                              boolean add, float[] tile) {
-        for (int ir = 0; ir < m; ir += MR) {
-            int mr = Math.min(MR, m - ir), ao = aOff + ir * kc, cRow = cOff + ir * ldc;
-            for (int jr = 0; jr < nc; jr += NR) {
-                int nr = Math.min(NR, nc - jr);
-                if (mr == MR && nr == NR) {
-                    SgemmKernel.kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
-                } else if (EDGE) {
-                    EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
-                } else {
-                    SgemmKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
-                    SgemmKernel.fromTile(mr, nr, tile, NR, c, cRow + jr, ldc, add);
-                }
-            }
-        }
-    }
 
     /**
      * y[img] = W[cout, ckk] · im2col(x[img]) (+ bias) for every image; y contiguous at offset 0. The
@@ -149,7 +128,7 @@ final class ConvGemm {
                     for (int jc = j0; jc < j1; jc += NC) {
                         int nc = Math.min(NC, j1 - jc);
                         SgemmKernel.packB(kc, nc, cols, k0 * ohw + jc, ohw, 1, bp);
-                        macro(m, nc, kc, ap, k0 * mp, bp, y, yOff + jc, ohw, k0 > 0, s.tile);
+                        SgemmKernel.macro(m, nc, kc, ap, k0 * mp, bp, y, yOff + jc, ohw, k0 > 0, s.tile);
                     }
                 }
                 if (bs != null)
@@ -203,7 +182,7 @@ final class ConvGemm {
                     for (int jc = j0; jc < j1; jc += NC) {
                         int nc = Math.min(NC, j1 - jc);
                         packBImplicit(xp, xImg, koff, k0, kc, ow, wp, jc, nc, bp, s.seg);
-                        macro(m, nc, kc, ap, k0 * mp, bp, y, yOff + jc, ohw, k0 > 0, s.tile);
+                        SgemmKernel.macro(m, nc, kc, ap, k0 * mp, bp, y, yOff + jc, ohw, k0 > 0, s.tile);
                     }
                 }
                 if (bs != null)
@@ -289,7 +268,7 @@ final class ConvGemm {
      * One image row in channels-last order: xt[d + ix*cin + c] = xs[s + c*hw + ix] for ix < w,
      * c < cin; 4 channels x 4 pixels at a time in registers ({@link Transpose4}) when both divide.
      */
-    static void channelsLastRow(float[] xs, int s, int cin, int hw, int w, float[] xt, int d) {
+    private static void channelsLastRow(float[] xs, int s, int cin, int hw, int w, float[] xt, int d) {
         if (cin % 4 == 0 && w % 4 == 0) {
             for (int c = 0; c < cin; c += 4)
                 for (int ix = 0; ix < w; ix += 4) Transpose4.block(xs, s + c * hw + ix, hw, xt, d + ix * cin + c, cin);
@@ -308,7 +287,7 @@ final class ConvGemm {
         int ckk = g.ckk(), kk = g.kh() * g.kw(), kTot = n * ohw, mp = roundUp(m, MR);
         // x channels-last: xt[((img*hp + iy + pp)*wp + ix + pp)*cin + c]; with cin a multiple of the
         // vector length, zero-padded by pp = pad so that packing needs no bounds checks.
-        boolean padded = EDGE && cin % SgemmKernel.L == 0;
+        boolean padded = EdgeKernels.ENABLED && cin % SgemmKernel.L == 0;
         int pp = padded ? g.pad() : 0, hp = h + 2 * pp, wp = w + 2 * pp;
         Big big = BIG.get();
         float[] xt = big.padded(new int[] {1, n, cin, h, w, pp}, n * hp * wp * cin);
@@ -350,7 +329,7 @@ final class ConvGemm {
                     int nc = Math.min(NC, j1 - jc);
                     if (padded) packBChannelsLastPadded(g, xt, k0, kc, jc, nc, bp, s);
                     else packBChannelsLast(g, xt, k0, kc, jc, nc, bp);
-                    macro(m, nc, kc, ap, k0 * mp, bp, dwt, jc, ckk, k0 > 0, s.tile);
+                    SgemmKernel.macro(m, nc, kc, ap, k0 * mp, bp, dwt, jc, ckk, k0 > 0, s.tile);
                 }
             }
         });

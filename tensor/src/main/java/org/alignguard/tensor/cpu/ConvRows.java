@@ -84,7 +84,7 @@ final class ConvRows {
                 for (int k0 = 0; k0 < ckk; k0 += kstep) {
                     int kc = Math.min(kstep, ckk - k0);
                     pack(xp, xpImg, koff, k0, kc, ohw, ow, wp, jc, nc, cols, bp, s.src);
-                    ConvGemm.macro(m, nc, kc, ap, k0 * mp, bp, cb, 0, nc, k0 > 0, s.tile);
+                    SgemmKernel.macro(m, nc, kc, ap, k0 * mp, bp, cb, 0, nc, k0 > 0, s.tile);
                 }
                 // Scatter the block's columns to their images, adding the bias.
                 for (int q = jc; q < jc + nc; ) {

@@ -4,15 +4,23 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Micro-kernels for the last, partial row panel of a packed A (Vector API only). A panel with only
- * 4 or 8 real rows (e.g. Cout = 64 = 5·12 + 4) would otherwise cost a full 12-row kernel call; these
- * read the same packed layout (MR floats per k) but only the first 4 or 8 rows.
+ * Micro-kernels for the last, partial row panel of a packed A (Vector API only). A panel with at
+ * most 4 or 8 real rows (e.g. Cout = 64 = 5·12 + 4, or a thread's 8 rows past 42 panels in a
+ * 1024-row product) would otherwise cost a full 12-row kernel call; these read the same packed
+ * layout (MR floats per k) but only the first 4 or 8 rows. Fuller partial panels run the MR-row
+ * kernel into a scratch tile; on AVX2 (MR = 6) only the 4-row kernel exists.
  *
  * <p>Each C element is still one chain of fmas over k from zero, then stored or added to C, exactly
  * as in {@link SgemmKernel#kernel}, so the result does not depend on which kernel computed it.
  */
 final class EdgeKernels {
     private EdgeKernels() {}
+
+    /**
+     * Off with {@code -Dalignguard.conv.edge=false} (then a partial panel runs the MR-row kernel into
+     * a scratch tile; for A/B checks, the same bits either way). The name is older than SGEMM's use.
+     */
+    static final boolean ENABLED = !"false".equals(System.getProperty("alignguard.conv.edge"));
 
     private static final VectorSpecies<Float> S = SgemmKernel.S;
     private static final int L = SgemmKernel.L, NR = SgemmKernel.NR, MR = SgemmKernel.MR;

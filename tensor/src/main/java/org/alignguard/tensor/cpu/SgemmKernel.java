@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  *           for jr in NC step NR:        micro-kernel: MR x NR tile of C in 2*MR vector registers
  * </pre>
  * Packing reads arbitrary strides (so transposed operands cost nothing extra) and pads edges with
- * zeros; edge tiles go through a small tile buffer. Every C element is computed with the same
+ * zeros; partial tiles run a 4- or 8-row kernel ({@link EdgeKernels}) or go through a small tile
+ * buffer. Every C element is computed with the same
  * operation order wherever it falls (full or edge tile, any thread split), so results are
  * bit-identical at every thread count: work is split over M or N only, never over K.
  *
@@ -74,9 +75,9 @@ final class SgemmKernel {
                     serial(m, j1 - j0, k, a, offA, rsA, csA, b, offB + j0 * csB, rsB, csB, c, offC + j0, ldc, accumulate);
                 });
             } else {
-                // Equal rows, not equal panels: each thread's last panel may be partial and then runs
-                // a 4- or 8-row kernel (EdgeKernels). 1024 rows are 512 + 512 = 42 panels and 8 rows
-                // each, where whole panels gave one thread 43 (85 panels and 4 rows).
+                // Equal rows, not equal panels: each thread's last panel may be partial, and then runs
+                // a smaller kernel where it fits (EdgeKernels). 1024 rows (85 panels and 4 rows in
+                // all) are now 42 panels and 8 rows on each thread; whole panels gave one thread 43.
                 Parallel.forChunks(m, Long.MAX_VALUE / m, (i0, i1) ->
                         serial(i1 - i0, n, k, a, offA + i0 * rsA, rsA, csA, b, offB, rsB, csB, c, offC + i0 * ldc, ldc, accumulate));
             }
@@ -105,15 +106,31 @@ final class SgemmKernel {
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
                     packB(kc, nc, b, offB + pc * rsB + jc * csB, rsB, csB, bp);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir), ao = ir * kc;
-                        int cRow = offC + (ic + ir) * ldc + jc;
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int nr = Math.min(NR, nc - jr);
-                            if (mr == MR && nr == NR) kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
-                            else EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
-                        }
-                    }
+                    macro(mc, nc, kc, ap, 0, bp, c, offC + ic * ldc + jc, ldc, add, tile);
+                }
+            }
+        }
+    }
+
+    /**
+     * C[0:m, 0:nc] (+)= Apacked(m x kc at ap[aOff]) · Bpacked(kc x nc at bp[0]): the micro-kernel over
+     * every tile of one packed A block and one packed B block. Partial tiles go to
+     * {@link EdgeKernels#tile} (a 4- or 8-row kernel where the rows fit, else this kernel into the
+     * scratch tile). Also the convolutions' inner loops ({@link ConvGemm}, {@link ConvRows}).
+     */
+    static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
+                      boolean add, float[] tile) {
+        for (int ir = 0; ir < m; ir += MR) {
+            int mr = Math.min(MR, m - ir), ao = aOff + ir * kc, cRow = cOff + ir * ldc;
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                if (mr == MR && nr == NR) {
+                    kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
+                } else if (EdgeKernels.ENABLED) {
+                    EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
+                } else {
+                    kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
+                    fromTile(mr, nr, tile, NR, c, cRow + jr, ldc, add);
                 }
             }
         }
@@ -146,8 +163,9 @@ final class SgemmKernel {
         }
         if (mr < MR) java.util.Arrays.fill(ap, d0, d0 + kc * MR, 0f);
         if (cs == 1) {
-            // Row-major A: walk all rows one cache line (16 floats) at a time, so the loads of the
-            // mr rows are in flight together instead of one row segment after another.
+            // Row-major A, a partial panel (or any panel when MR = 6, on AVX2): walk all rows one
+            // cache line (16 floats) at a time, so the loads of the mr rows are in flight together
+            // instead of one row segment after another.
             int p0 = 0;
             for (; p0 + 16 <= kc; p0 += 16)
                 for (int i = 0; i < mr; i++) {

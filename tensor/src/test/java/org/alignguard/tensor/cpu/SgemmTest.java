@@ -132,8 +132,8 @@ class SgemmTest {
     void packingLaysOutEveryElementWhereTheKernelReadsIt() {
         // packA: ap[d0 + p*MR + i] = A(i, p), rows past mr zero; packB: panel q at d0 + q*NR*kc holds
         // B(p, q*NR + j) at p*NR + j, columns past nc zero. Checked element by element for the fast
-        // paths (a whole row-major A panel, row-major B) and the strided ones, at K lengths that are
-        // and are not multiples of their 4- and 8-step loops.
+        // paths (a whole row-major A panel, in 4x4 blocks where MR = 12; row-major B) and the strided
+        // ones, at K lengths that are and are not multiples of their 4- and 8-step loops.
         Random r = new Random(5);
         int mr = SgemmKernel.MR, nr = SgemmKernel.NR;
         for (int kc : new int[] {1, 3, 4, 7, 9, 16, 257}) {
@@ -147,6 +147,8 @@ class SgemmTest {
                     for (int p = 0; p < kc; p++)
                         for (int i = 0; i < mr; i++)
                             assertEquals(i < rows ? a.at(i, p) : 0f, ap[d0 + p * mr + i], "packA kc=" + kc + " rows=" + rows + " i=" + i + " p=" + p);
+                    for (int q : new int[] {0, d0 - 1, d0 + mr * kc, ap.length - 1})
+                        assertEquals(Float.NaN, ap[q], "packA wrote outside its panel at " + q);
                 }
             }
             for (int cols : new int[] {2 * nr, 2 * nr + 5, 3}) {
