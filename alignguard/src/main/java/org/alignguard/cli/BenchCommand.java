@@ -23,11 +23,11 @@ import picocli.CommandLine.Option;
         + "With --backend tornado, also the device, kernel launches and the share of time spent in host-device copies.")
 final class BenchCommand implements Callable<Integer> {
     static final List<String> ALL = List.of("sgemm512", "sgemm1024", "conv", "mlp", "dpo");
-    /** Also accepted: a UNet forward pass (batch 16), and the GPU-sized GEMM and DPO step. */
-    static final List<String> EXTRA = List.of("unet", "sgemm4096", "dpo64");
+    /** Also accepted: a UNet forward pass (batch 16), the GPU-sized GEMM and DPO step, and SGEMM's kernels alone. */
+    static final List<String> EXTRA = List.of("unet", "sgemm4096", "dpo64", "sgemm1024-kernels");
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
-            description = "Run only these: sgemm512, sgemm1024, conv, mlp, dpo (default: all), or unet (a UNet forward pass, batch 16), sgemm4096, dpo64 (a DPO step at 64 pairs).")
+            description = "Run only these: sgemm512, sgemm1024, conv, mlp, dpo (default: all), or unet (a UNet forward pass, batch 16), sgemm4096, dpo64 (a DPO step at 64 pairs), sgemm1024-kernels (SGEMM 1024³ with its operands packed beforehand: the micro-kernels alone, CPU only).")
     List<String> only;
 
     @Option(names = "--reps", defaultValue = "0", description = "Timed repetitions (default: per benchmark).")
@@ -58,6 +58,11 @@ final class BenchCommand implements Callable<Integer> {
                 case "sgemm512" -> device ? BackendBench.sgemm(512, 5, pick(11)) : KernelBench.sgemm(512, 20, pick(31));
                 case "sgemm1024" -> device ? BackendBench.sgemm(1024, 3, pick(7)) : KernelBench.sgemm(1024, 10, pick(21));
                 case "sgemm4096" -> device ? BackendBench.sgemm(4096, 1, pick(3)) : KernelBench.sgemm(4096, 1, pick(3));
+                case "sgemm1024-kernels" -> {
+                    if (device || !org.alignguard.tensor.cpu.Simd.ENABLED)
+                        throw new UserError("bench: sgemm1024-kernels times the CPU backend's Vector API kernels (not with --backend tornado or -Dalignguard.scalar=true)");
+                    yield KernelBench.sgemmKernelsOnly(1024, 10, pick(21));
+                }
                 case "unet" -> new Result("unet_forward_b16", UnetForwardBench.medianMs(Outputs.defaultModel(), 16, 3, pick(10), prof), "ms", pick(10), Parallel.THREADS);
                 case "conv" -> KernelBench.conv2dForwardBackward(32, 64, 64, 16, 10, pick(21));
                 // On a device the warm-up is the kernel compiles (a few steps); on the CPU it is the JIT.

@@ -246,11 +246,13 @@ public final class DpoTrainer {
         Tensor target = model.prediction.target(forward, clean, eps, t);
         Variable context, ref, policy;
         Tensor anchorRef = null;
-        // The policy and reference passes see the same x_t, t and prompts, and the LoRA sits on the
-        // attention layers only: the UNet's stem (everything before its first transformer) is the
-        // frozen model's in both, so it is computed once (UNet.Stem; the same bits as twice).
-        boolean shareStem = a == 0 && model.unet.config.dropout() == 0 && lora.layers().keySet().stream().noneMatch(model.unet::inStem);
-        if (a == 0 && model.unet.config.dropout() == 0 && Lanes.count() > 1 && !Parallel.inALane()) {
+        // Without the anchor's extra rows and without dropout, the reference pass sees the policy's
+        // inputs exactly. With the LoRA on the attention layers only, the UNet's stem (everything
+        // before its first transformer) is then the frozen model's in both passes, so it is computed
+        // once (UNet.Stem; the same bits as twice).
+        boolean sameInputs = a == 0 && model.unet.config.dropout() == 0;
+        boolean shareStem = sameInputs && lora.layers().keySet().stream().noneMatch(model.unet::inStem);
+        if (sameInputs && Lanes.count() > 1 && !Parallel.inALane()) {
             if (reference == null) reference = frozenCopy(model);
             var reference = this.reference;
             // The reference and policy passes side by side, one core each: the same bits as one after

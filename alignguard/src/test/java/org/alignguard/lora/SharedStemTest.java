@@ -92,6 +92,8 @@ class SharedStemTest {
         UNet unet = new UNet(cfg, new Rng(11));
         unet.eval();
         assertEquals(1, org.alignguard.diffusion.model.RowSplit.parts(3), "three rows stay one part: a part of one row would change the bits");
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.alignguard.diffusion.model.RowSplit.parts(4) == 2,
+                "with one thread or one lane nothing is split, and the comparison below would be of a batch with itself");
         for (int n : new int[] {4, 5}) {
             Rng rng = new Rng(n);
             Tensor x = Tensor.randn(rng, n, 3, 16, 16), ctx = Tensor.randn(rng, n, 6, 64);

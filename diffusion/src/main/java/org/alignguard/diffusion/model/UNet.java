@@ -143,11 +143,17 @@ public final class UNet extends Module {
      * the {@link Stem}: an adapter there would make two passes' stems differ.
      */
     public boolean inStem(String path) {
-        int level = 0;
-        while (level < down.size() && down.get(level).attn.size() == 0) level++;
+        int level = firstAttentionLevel();
         if (under(path, "time_embed") || under(path, "text_embed") || under(path, "conv_in")) return true;
         for (int i = 0; i < level; i++) if (under(path, "down." + i)) return true;
         return under(path, "down." + level + ".res.0");
+    }
+
+    /** The first down level with transformers, where the {@link Stem} ends (down.size() if none). */
+    private int firstAttentionLevel() {
+        int level = 0;
+        while (level < down.size() && down.get(level).attn.size() == 0) level++;
+        return level;
     }
 
     /** Whether {@code path} is the module {@code prefix} or inside it. */
@@ -171,9 +177,9 @@ public final class UNet extends Module {
         if (config.coordChannels()) latent = ShapeOps.concat(List.of(latent, Variable.constant(coordinates(x.dim(0), config.latentSize()))), 1);
         Variable h = conv_in.forward(latent);
         List<Variable> skips = new java.util.ArrayList<>(List.of(h));
-        int i = 0;
-        for (; i < down.size() && down.get(i).attn.size() == 0; i++) {
-            Level lv = down.get(i);
+        int i = firstAttentionLevel();
+        for (int l = 0; l < i; l++) {
+            Level lv = down.get(l);
             for (int j = 0; j < lv.res.size(); j++) {
                 h = lv.res.get(j).forward(h, temb);
                 skips.add(h);

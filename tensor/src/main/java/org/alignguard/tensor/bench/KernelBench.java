@@ -43,6 +43,17 @@ public final class KernelBench {
     }
 
     /**
+     * The micro-kernels of an n³ SGEMM alone, its operands packed beforehand, on all backend threads,
+     * in GFLOP/s: the ceiling that {@link #sgemm} would reach if packing cost nothing.
+     */
+    public static Result sgemmKernelsOnly(int n, int warmup, int reps) {
+        Rng rng = new Rng(1);
+        float[] a = Tensor.randn(rng, n, n).toArray(), b = Tensor.randn(rng, n, n).toArray(), c = new float[n * n];
+        double sec = medianSeconds(warmup, reps, Sgemm.kernelsOnly(n, n, n, a, b, c));
+        return new Result("sgemm_" + n + "_kernels_only", 2.0 * n * n * n / sec / 1e9, "GFLOP/s", reps, Parallel.THREADS);
+    }
+
+    /**
      * conv2d 3x3, stride 1, padding 1, no bias: forward, gradient of the input and gradient of the
      * weight, in ms per step.
      */

@@ -69,24 +69,18 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} on this thread as lane {@code lane} of {@code lanes}: its loops split over
-     * its own share of the threads, this thread and {@code THREADS / lanes - 1} workers that no other
-     * lane uses. With as many lanes as threads (two on two cores), each lane runs its loops alone.
+     * Runs {@code body} on this thread as lane {@code lane} of {@code lanes} of the threads of
+     * {@code parent} (what {@link #share()} returned on the thread that starts the lanes: all
+     * threads, or a lane's share, so that a lane with several threads can split them again, as
+     * Lanes.run inside Lanes.alone does). Its loops split over its own part of that share: this
+     * thread and workers that no other lane uses. With as many lanes as threads (two on two cores),
+     * each lane runs its loops alone.
      *
      * <p>Why lanes: a training or sampling step is a few thousand loops of 50-500 µs. Split in two,
      * each waits for its slower half and pays for the hand-off, so two threads make one job well
      * under twice as fast. Two independent jobs on one thread each keep both cores busy all along.
      * A loop gives the same bits on any number of threads, so a job's result does not change.
      * While lanes run, the thread that started them must make no parallel loop of its own.
-     */
-    public static void inLane(int lane, int lanes, Runnable body) {
-        inLane(ALL, lane, lanes, body);
-    }
-
-    /**
-     * As {@link #inLane(int, int, Runnable)}, on a share of the threads of {@code parent} (what
-     * {@link #share()} returned on the thread that starts the lanes): a lane with several threads
-     * can split them again (Lanes.run from inside Lanes.alone).
      */
     public static void inLane(Pool parent, int lane, int lanes, Runnable body) {
         if (lane < 0 || lane >= lanes) throw new IllegalArgumentException("lane " + lane + " of " + lanes);
@@ -103,7 +97,7 @@ public final class Parallel {
         }
     }
 
-    /** This thread's share of the threads, to hand to the lanes it starts ({@link #inLane(Pool, int, int, Runnable)}). */
+    /** This thread's share of the threads, to hand to the lanes it starts ({@link #inLane}). */
     public static Pool share() {
         return POOL.get();
     }

@@ -35,6 +35,15 @@ public final class Sgemm {
         scalar(m, n, k, a, offA, rsA, csA, b, offB, rsB, csB, c, offC, ldc, accumulate, parallel);
     }
 
+    /**
+     * For benchmarks (Vector API only): the product C = A·B of row-major A [m, k] and B [k, n], with
+     * both operands packed beforehand, so that running it times the micro-kernels alone.
+     */
+    public static Runnable kernelsOnly(int m, int n, int k, float[] a, float[] b, float[] c) {
+        if (!Simd.ENABLED) throw new IllegalStateException("the packed micro-kernels need the Vector API");
+        return SgemmKernel.kernelsOnly(m, n, k, a, b, c);
+    }
+
     /** Plain i-k-j loop (B packed row-major first when it is not unit-stride along N). */
     static void scalar(int m, int n, int k,
                        float[] a, int offA, int rsA, int csA,

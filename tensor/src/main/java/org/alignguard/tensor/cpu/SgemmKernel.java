@@ -86,6 +86,33 @@ final class SgemmKernel {
         }
     }
 
+    /**
+     * For benchmarks: C = A·B (row-major A [m, k], B [k, n], C [m, n]) with both operands packed once
+     * here, so that the returned product runs the micro-kernels alone, threads splitting C's row
+     * panels. Its speed is this kernel's ceiling: what {@link #gemm} would reach if packing cost nothing.
+     */
+    static Runnable kernelsOnly(int m, int n, int k, float[] a, float[] b, float[] c) {
+        int mp = roundUp(m, MR), blocksN = (n + NC - 1) / NC, panels = mp / MR;
+        float[] ap = new float[mp * k];
+        float[][] bp = new float[((k + KC - 1) / KC) * blocksN][];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int ir = 0; ir < m; ir += MR) packA(Math.min(MR, m - ir), kc, a, ir * k + pc, k, 1, ap, pc * mp + ir * kc);
+            for (int jc = 0; jc < n; jc += NC) {
+                int nc = Math.min(NC, n - jc);
+                float[] block = bp[pc / KC * blocksN + jc / NC] = new float[roundUp(nc, NR) * kc];
+                packB(kc, nc, b, pc * n + jc, n, 1, block);
+            }
+        }
+        return () -> Parallel.forChunks(panels, Long.MAX_VALUE / panels, (p0, p1) -> {
+            int i0 = p0 * MR, i1 = Math.min(m, p1 * MR);
+            for (int pc = 0; pc < k; pc += KC)
+                for (int jc = 0; jc < n; jc += NC)
+                    macro(i1 - i0, Math.min(NC, n - jc), Math.min(KC, k - pc), ap, pc * mp + i0 * Math.min(KC, k - pc),
+                            bp[pc / KC * blocksN + jc / NC], c, i0 * n + jc, n, pc > 0, BUFFERS.get().tile);
+        });
+    }
+
     /** The whole blocked algorithm on the calling thread. */
     static void serial(int m, int n, int k,
                        float[] a, int offA, int rsA, int csA,
@@ -184,9 +211,8 @@ final class SgemmKernel {
 
     /**
      * packA for a whole panel of a row-major A: MR rows, 4 at a time, 4 k at a time, each 4x4 block
-     * transposed in registers ({@link Transpose4}). Element by element, packing A took 2.7 % of a
-     * two-thread 1024³ product; this made the product 1.5 % faster (measured alternating in one
-     * process, 2-core Zen 4).
+     * transposed in registers ({@link Transpose4}), instead of one float at a time
+     * (docs/PERFORMANCE.md, development log: "fifteenth session").
      */
     private static void packRowsTransposed(int kc, float[] a, int o, int rs, float[] ap, int d0) {
         int p0 = 0;
@@ -204,8 +230,8 @@ final class SgemmKernel {
         int full = nc / NR * NR;
         if (cs == 1) {
             // Row-major B, PACK_B_ROWS rows at a time: those rows go into every panel before the next
-            // rows are read. Row by row, consecutive stores went to panels kc*NR floats apart; this
-            // made a two-thread 1024³ product 1 % faster (measured alternating in one process).
+            // rows are read. Row by row, consecutive stores went to panels kc*NR floats apart
+            // (docs/PERFORMANCE.md, development log: "fifteenth session").
             for (int p0 = 0; p0 < kc; p0 += PACK_B_ROWS) {
                 int p1 = Math.min(kc, p0 + PACK_B_ROWS);
                 for (int jr = 0; jr < full; jr += NR)

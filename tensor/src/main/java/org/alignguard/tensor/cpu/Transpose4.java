@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * A 4x4 block of floats transposed in registers: four 4-float loads, two rounds of one shuffle and
  * one blend per row, four 4-float stores. The packing loops that turn rows into columns (a
  * row-major A into the micro-kernel's panels, an image into channels-last order) use it instead of
- * moving one float at a time. On a 2-core Zen 4, packing a thread's share of a 1024x1024 A went from
- * 0.51 to 0.15 ms, and the convolution benchmark's batch into channels-last order from 0.45 to 0.18 ms.
+ * moving one float at a time, which took two to three times as long (docs/PERFORMANCE.md,
+ * development log: "fifteenth session").
  */
 final class Transpose4 {
     private Transpose4() {}

@@ -40,7 +40,7 @@ class ParallelTest {
         Thread[] ts = new Thread[lanes];
         for (int l = 0; l < lanes; l++) {
             int lane = l;
-            ts[l] = new Thread(() -> Parallel.inLane(lane, lanes, () -> {
+            ts[l] = new Thread(() -> Parallel.inLane(Parallel.share(), lane, lanes, () -> {
                 own[lane] = Thread.currentThread().getName();
                 both.countDown();
                 try {
@@ -70,7 +70,7 @@ class ParallelTest {
 
     @Test
     void aLaneOutsideItsCountIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> Parallel.inLane(2, 2, () -> {}));
+        assertThrows(IllegalArgumentException.class, () -> Parallel.inLane(Parallel.share(), 2, 2, () -> {}));
         assertFalse(Parallel.LANES < 1);
     }
 }

@@ -168,4 +168,19 @@ class SgemmTest {
             }
         }
     }
+
+    @Test
+    void theKernelsOnlyBenchmarkComputesTheSameProduct() {
+        // Sgemm.kernelsOnly (bench's sgemm1024-kernels) packs first and then times the kernels: what it
+        // computes must still be the product, to the bit (partial panels, several K and N blocks).
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "the packed kernels need the Vector API");
+        Random r = new Random(11);
+        int m = 100, n = 600, k = 300;
+        float[] a = new float[m * k], b = new float[k * n], want = new float[m * n], got = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        Sgemm.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, want, 0, n, false, true);
+        Sgemm.kernelsOnly(m, n, k, a, b, got).run();
+        assertArrayEquals(want, got);
+    }
 }
