@@ -11,14 +11,16 @@ import jdk.incubator.vector.FloatVector;
  *       (instead of once per image), images split across threads. With stride 1 and ow a multiple of
  *       the vector length, im2col is never materialized: B panels are packed straight from a padded
  *       copy of each image ({@link #convImplicit}).</li>
- *   <li>{@link #gradWeight}: dW = dY[cout, N*OHW] · colsᵀ as ONE GEMM with K = N*OHW. The columns of dW
- *       are ordered (i, j, c) so that, with x transposed to channels-last, a packed-B row is a
- *       contiguous run of channels (one copy) rather than a strided gather; dY is packed once for the
- *       whole batch. Threads own disjoint column panels and K is never split.</li>
+ *   <li>{@link #gradWeight}: dW = dY[cout, N*OHW] · colsᵀ as a GEMM with K = N*OHW, cut into
+ *       {@link #GRAD_W_PARTS} parts of whole images whose sums are added at the end. The columns of
+ *       dW are ordered (i, j, c) so that, with x transposed to channels-last, a packed-B row is a
+ *       contiguous run of channels (one copy) rather than a strided gather. A thread packs all it
+ *       reads itself, image by image, so the batch never goes through a shared buffer.</li>
  * </ul>
  * Partial row panels (Cout = 64 = 5·12 + 4) run {@link EdgeKernels}' 4/8-row kernels instead of a
- * 12-row kernel on zero rows. Every output element is summed in the same order (fixed K blocks, each run by one micro-kernel
- * call) whichever thread computes it, so results are bit-identical at every thread count.
+ * 12-row kernel on zero rows. Every output element is summed in the same order (fixed K blocks,
+ * each run by one micro-kernel call, and fixed parts) whichever thread computes it, so results are
+ * bit-identical at every thread count.
  */
 final class ConvGemm {
     private ConvGemm() {}
@@ -37,26 +39,26 @@ final class ConvGemm {
     private static final class Scratch {
         float[] cols = new float[0];
         float[] b = new float[0];
+        float[] a = new float[0];
         final float[] tile = new float[MR * NR];
         final int[] seg = new int[3 * NR];
         int[] pix = new int[0];
-        /** Zero-padded image buffers by layout (cin, h, w, pad): a UNet has a handful, and a buffer's border, never written, stays zero. */
+        /**
+         * Zero-padded image buffers by layout (cin, h, w, pad; the weight gradient's rings of
+         * channels-last images have their own keys): a UNet has a handful, and a buffer's border,
+         * never written, stays zero.
+         */
         final java.util.Map<java.util.List<Integer>, float[]> padded = new java.util.HashMap<>();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * Multi-MB buffers of one call, kept by the calling thread for the next call: freshly allocated
-     * arrays of this size cost page faults and zeroing on every call. A zero-padded buffer is reused
-     * only for the same layout (its border, never written, is still zero); the two most recent
-     * layouts are kept.
+     * Buffers of one call, kept by the calling thread for the next call: freshly allocated arrays
+     * cost page faults and zeroing on every call.
      */
     private static final class Big {
-        final int[][] padKey = new int[2][];
-        final float[][] pad = new float[2][];
-        int padNext;
-        float[] a = new float[0];
+        /** The weight gradient's partial sums, one dWt per part. */
         float[] c = new float[0];
         /** The forward convolutions' packed weights (one call at a time on this thread). */
         float[] w = new float[0];
@@ -65,15 +67,6 @@ final class ConvGemm {
         float[] weights(int size) {
             if (w.length < size) w = new float[size];
             return w;
-        }
-
-        float[] padded(int[] key, int size) {
-            for (int i = 0; i < 2; i++)
-                if (pad[i] != null && java.util.Arrays.equals(padKey[i], key)) return pad[i];
-            int i = padNext;
-            padNext ^= 1;
-            padKey[i] = key;
-            return pad[i] = new float[size];
         }
     }
 
@@ -265,85 +258,112 @@ final class ConvGemm {
     }
 
     /**
-     * One image row in channels-last order: xt[d + ix*cin + c] = xs[s + c*hw + ix] for ix < w,
-     * c < cin; 4 channels x 4 pixels at a time in registers ({@link Transpose4}) when both divide.
+     * One image in channels-last order, inside a zero-padded layout:
+     * xt[d + ((iy + pp)*wp + ix + pp)*cin + c] = xs[s + c*h*w + iy*w + ix]. With cin and w multiples
+     * of 4, 4 channels x 4 pixels at a time in registers ({@link Transpose4}), walking 4 channel
+     * planes front to back together (4 sequential streams, which the prefetcher follows).
      */
-    private static void channelsLastRow(float[] xs, int s, int cin, int hw, int w, float[] xt, int d) {
+    static void channelsLast(float[] xs, int s, int cin, int h, int w, int pp, float[] xt, int d) {
+        int hw = h * w, wp = w + 2 * pp;
         if (cin % 4 == 0 && w % 4 == 0) {
             for (int c = 0; c < cin; c += 4)
-                for (int ix = 0; ix < w; ix += 4) Transpose4.block(xs, s + c * hw + ix, hw, xt, d + ix * cin + c, cin);
+                for (int iy = 0; iy < h; iy++) {
+                    int row = d + ((iy + pp) * wp + pp) * cin + c, src = s + c * hw + iy * w;
+                    for (int ix = 0; ix < w; ix += 4) Transpose4.block(xs, src + ix, hw, xt, row + ix * cin, cin);
+                }
             return;
         }
-        for (int x0 = 0; x0 < w; x0 += 16) {            // 16 pixels (one cache line) of every channel in turn
-            int x1 = Math.min(w, x0 + 16);
-            for (int c = 0; c < cin; c++)
-                for (int ix = x0; ix < x1; ix++) xt[d + ix * cin + c] = xs[s + c * hw + ix];
-        }
+        for (int iy = 0; iy < h; iy++)
+            for (int x0 = 0; x0 < w; x0 += 16) {        // 16 pixels (one cache line) of every channel in turn
+                int x1 = Math.min(w, x0 + 16), row = d + ((iy + pp) * wp + pp) * cin;
+                for (int c = 0; c < cin; c++)
+                    for (int ix = x0; ix < x1; ix++) xt[row + ix * cin + c] = xs[s + c * hw + iy * w + ix];
+            }
     }
 
-    /** dW (cout, cin, kh, kw) into dw[0..] = Σ_img dy[img] · im2col(x[img])ᵀ. */
+    /**
+     * The weight gradient's K (the batch's pixels) is cut into this many parts of whole images. Each
+     * part is one GEMM whose K blocks run in order, and the parts' sums are added in order at the end,
+     * at every thread count: so the cut decides the bits, not the threads. With two threads each
+     * takes a part, and everything it reads it has packed itself (see {@link #gradWeight}).
+     */
+    static final int GRAD_W_PARTS = 2;
+
+    /**
+     * dW (cout, cin, kh, kw) into dw[0..] = Σ_img dy[img] · im2col(x[img])ᵀ, as
+     * <pre>
+     *   dW = Σ_part dY[:, part] · cols[:, part]ᵀ      (parts of whole images, {@link #GRAD_W_PARTS})
+     * </pre>
+     * Work items are (part, column panel); with two threads, one thread per part. A thread walks its
+     * part's K blocks (KC pixels) and, for each, puts the images the block reaches into channels-last
+     * order in its own small ring of padded buffers (in L2), packs the block of dY as A, then packs
+     * B from the ring and runs the micro-kernels. Nothing a thread reads was written by the other
+     * core: splitting dW's columns instead had each thread read a batch-sized channels-last copy and
+     * a packed dY that both threads had written.
+     */
     static void gradWeight(float[] dy, int dyo, float[] xs, int xo, Conv2dKernels.Geometry g, float[] dw) {
         int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), hw = h * w, m = g.cout(), ohw = g.ohw();
-        int ckk = g.ckk(), kk = g.kh() * g.kw(), kTot = n * ohw, mp = roundUp(m, MR);
-        // x channels-last: xt[((img*hp + iy + pp)*wp + ix + pp)*cin + c]; with cin a multiple of the
+        int ckk = g.ckk(), kk = g.kh() * g.kw(), mp = roundUp(m, MR), size = m * ckk;
+        // x channels-last: ring[((slot*hp + iy + pp)*wp + ix + pp)*cin + c]; with cin a multiple of the
         // vector length, zero-padded by pp = pad so that packing needs no bounds checks.
         boolean padded = EdgeKernels.ENABLED && cin % SgemmKernel.L == 0;
         int pp = padded ? g.pad() : 0, hp = h + 2 * pp, wp = w + 2 * pp;
+        // A K block of KC pixels reaches at most ceil(KC/ohw) + 1 images.
+        int slots = Math.min(n, (KC + ohw - 1) / ohw + 1);
+        java.util.List<Integer> layout = java.util.List.of(-slots, cin, h, w, pp);
+        int parts = Math.min(GRAD_W_PARTS, n), panels = (ckk + NR - 1) / NR;
         Big big = BIG.get();
-        float[] xt = big.padded(new int[] {1, n, cin, h, w, pp}, n * hp * wp * cin);
-        Parallel.forChunks(n, (long) cin * hw, (i0, i1) -> {
-            for (int img = i0; img < i1; img++)
-                for (int iy = 0; iy < h; iy++)
-                    channelsLastRow(xs, xo + img * cin * hw + iy * w, cin, hw, w, xt, ((img * hp + iy + pp) * wp + pp) * cin);
-        });
-        // dY packed whole as A[cout, N*OHW]: K blocks of KC pixels, each block's image segments in turn.
-        int kstep = KC;
-        int blocks = (kTot + kstep - 1) / kstep;
-        if (big.a.length < mp * kTot) big.a = new float[mp * kTot];
-        float[] ap = big.a;
-        Parallel.forChunks(blocks, (long) m * kstep, (b0, b1) -> {
-            for (int bi = b0; bi < b1; bi++) {
-                int k0 = bi * kstep, kc = Math.min(kstep, kTot - k0);
-                for (int k = k0; k < k0 + kc; ) {
-                    int img = k / ohw, p = k - img * ohw, len = Math.min(ohw - p, k0 + kc - k);
-                    for (int ir = 0; ir < m; ir += MR)
-                        SgemmKernel.packA(Math.min(MR, m - ir), len, dy, dyo + (img * m + ir) * ohw + p, ohw, 1,
-                                ap, k0 * mp + ir * kc + (k - k0) * MR);
-                    k += len;
-                }
-            }
-        });
-        // dWt[cout, (i*kw + j)*cin + c]; threads own column panels.
-        if (big.c.length < m * ckk) big.c = new float[m * ckk];
-        float[] dwt = big.c;
-        int panels = (ckk + NR - 1) / NR;
-        Parallel.forChunks(panels, (long) m * kTot * NR, (q0, q1) -> {
+        if (big.c.length < parts * size) big.c = new float[parts * size];
+        float[] sums = big.c;                       // part p's dWt[cout, (i*kw + j)*cin + c] at p*size
+        Parallel.forChunks(parts * panels, (long) m * (n / parts) * ohw * NR, (t0, t1) -> {
             Scratch s = SCRATCH.get();
-            int j0 = q0 * NR, j1 = Math.min(ckk, q1 * NR);
-            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
-            if (s.b.length < ncMax * kstep) s.b = new float[ncMax * kstep];
-            float[] bp = s.b;
-            for (int k0 = 0; k0 < kTot; k0 += kstep) {
-                int kc = Math.min(kstep, kTot - k0);
-                for (int jc = j0; jc < j1; jc += NC) {
-                    int nc = Math.min(NC, j1 - jc);
-                    if (padded) packBChannelsLastPadded(g, xt, k0, kc, jc, nc, bp, s);
-                    else packBChannelsLast(g, xt, k0, kc, jc, nc, bp);
-                    SgemmKernel.macro(m, nc, kc, ap, k0 * mp, bp, dwt, jc, ckk, k0 > 0, s.tile);
+            float[] ring = s.padded.computeIfAbsent(layout, key -> new float[slots * hp * wp * cin]);
+            if (s.a.length < mp * KC) s.a = new float[mp * KC];
+            float[] ap = s.a;
+            for (int part = t0 / panels; part * panels < t1; part++) {
+                int j0 = Math.max(0, t0 - part * panels) * NR, j1 = Math.min(ckk, (t1 - part * panels) * NR);
+                int blocksN = (j1 - j0 + NC - 1) / NC, ncStep = roundUp((j1 - j0 + blocksN - 1) / blocksN, NR);
+                if (s.b.length < ncStep * KC) s.b = new float[ncStep * KC];
+                float[] bp = s.b;
+                int kLo = part * n / parts * ohw, kHi = (part + 1) * n / parts * ohw, next = kLo / ohw;
+                for (int k0 = kLo; k0 < kHi; k0 += KC) {
+                    int kc = Math.min(KC, kHi - k0);
+                    for (int last = (k0 + kc - 1) / ohw; next <= last; next++) {
+                        channelsLast(xs, xo + next * cin * hw, cin, h, w, pp, ring, (next % slots) * hp * wp * cin);
+                    }
+                    // dY[:, k0:k0+kc] packed as A: the block's image segments in turn.
+                    for (int k = k0; k < k0 + kc; ) {
+                        int img = k / ohw, p = k - img * ohw, len = Math.min(ohw - p, k0 + kc - k);
+                        for (int ir = 0; ir < m; ir += MR)
+                            SgemmKernel.packA(Math.min(MR, m - ir), len, dy, dyo + (img * m + ir) * ohw + p, ohw, 1,
+                                    ap, ir * kc + (k - k0) * MR);
+                        k += len;
+                    }
+                    for (int jc = j0; jc < j1; jc += ncStep) {
+                        int nc = Math.min(ncStep, j1 - jc);
+                        if (padded) packBChannelsLastPadded(g, ring, slots, k0, kc, jc, nc, bp, s);
+                        else packBChannelsLast(g, ring, slots, k0, kc, jc, nc, bp);
+                        SgemmKernel.macro(m, nc, kc, ap, 0, bp, sums, part * size + jc, ckk, k0 > kLo, s.tile);
+                    }
                 }
             }
         });
-        // dw[co][c][t] = dwt[co][t*cin + c]
+        // dw[co][c][t] = Σ_part sums[part][co][t*cin + c], the parts added in order
         for (int co = 0; co < m; co++)
             for (int t = 0; t < kk; t++)
-                for (int c = 0; c < cin; c++) dw[(co * cin + c) * kk + t] = dwt[co * ckk + t * cin + c];
+                for (int c = 0; c < cin; c++) {
+                    int q = co * ckk + t * cin + c;
+                    float v = sums[q];
+                    for (int part = 1; part < parts; part++) v += sums[part * size + q];
+                    dw[(co * cin + c) * kk + t] = v;
+                }
     }
 
     /**
      * {@link #packBChannelsLast} for xt zero-padded by g.pad() (so every tap is in range) and cin a
      * multiple of L: each run of one (i, j) is whole vectors.
      */
-    static void packBChannelsLastPadded(Conv2dKernels.Geometry g, float[] xt, int k0, int kc, int jc, int nc,
+    static void packBChannelsLastPadded(Conv2dKernels.Geometry g, float[] xt, int slots, int k0, int kc, int jc, int nc,
                                                 float[] bp, Scratch s) {
         final int L = SgemmKernel.L;
         int cin = g.cin(), hp = g.h() + 2 * g.pad(), wp = g.w() + 2 * g.pad(), ow = g.ow(), oh = g.oh();
@@ -352,7 +372,7 @@ final class ConvGemm {
         int[] pix = s.pix;
         int img = k0 / g.ohw(), q = k0 - img * g.ohw(), oy = q / ow, ox = q - oy * ow;
         for (int p = 0; p < kc; p++) {
-            pix[p] = ((img * hp + oy * st) * wp + ox * st) * cin;
+            pix[p] = ((img % slots * hp + oy * st) * wp + ox * st) * cin;
             if (++ox == ow) {
                 ox = 0;
                 if (++oy == oh) {
@@ -391,7 +411,7 @@ final class ConvGemm {
      * into NR-column panels bp[q*NR*kc + p*NR + jj]. Each panel splits into runs of one (i, j), which
      * are contiguous channels in xt.
      */
-    private static void packBChannelsLast(Conv2dKernels.Geometry g, float[] xt, int k0, int kc, int jc, int nc, float[] bp) {
+    private static void packBChannelsLast(Conv2dKernels.Geometry g, float[] xt, int slots, int k0, int kc, int jc, int nc, float[] bp) {
         int cin = g.cin(), h = g.h(), w = g.w(), ow = g.ow(), ohw = g.ohw(), kw = g.kw(), st = g.stride(), pad = g.pad();
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), base = jr * kc;
@@ -403,7 +423,7 @@ final class ConvGemm {
                 for (int p = 0; p < kc; p++) {
                     int iy = oy * st - pad + i, ix = ox * st - pad + j, d = base + p * NR + q;
                     if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                        System.arraycopy(xt, ((img * h + iy) * w + ix) * cin + c, bp, d, len);
+                        System.arraycopy(xt, ((img % slots * h + iy) * w + ix) * cin + c, bp, d, len);
                     else
                         java.util.Arrays.fill(bp, d, d + len, 0f);
                     if (++ox == ow) {

@@ -33,6 +33,11 @@ class Conv2dKernelsTest {
             {2, 9, 8, 16, 4, 3, 3, 1, 1, 0},
             {2, 16, 9, 7, 5, 3, 3, 2, 1, 1},
             {2, 16, 6, 6, 12, 3, 3, 1, 0, 0},
+            // weight gradient: parts of 20 images whose K blocks reach past the ring of channels-last
+            // images (so slots are reused), padded (cin 16) and not; and images wider than a K block
+            {40, 16, 5, 5, 8, 3, 3, 1, 1, 0},
+            {40, 3, 5, 5, 4, 3, 3, 1, 1, 1},
+            {3, 16, 20, 20, 8, 3, 3, 1, 1, 0},
     };
 
     private static Tensor randn(Random r, int... shape) {
