@@ -9,7 +9,9 @@ import java.util.function.IntConsumer;
  * Splits loops over independent items across the CPU backend's threads.
  *
  * <p>Work is only ever split over items that write disjoint outputs, never over a sum, so results
- * are bit-identical at every thread count. The thread count is {@code -Dalignguard.threads=N}
+ * are bit-identical at every thread count. (Where a sum is cut into parts, as the convolution's weight
+ * gradient cuts the batch in two, the cut is fixed and the parts are added in order, whatever the
+ * thread count: the parts are then outputs like any other.) The thread count is {@code -Dalignguard.threads=N}
  * (default: all cores).
  *
  * <p>A training step makes a few thousand parallel loops of 50-500 µs each, so handing work out
