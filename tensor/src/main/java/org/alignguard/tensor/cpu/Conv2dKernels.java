@@ -12,8 +12,9 @@ import org.alignguard.tensor.Tensor;
  *   dW = Σ_n dy[n] · cols[n]ᵀ                                   weight gradient
  * </pre>
  * Forward and input gradient run images in parallel (or, for a single image, let the GEMM split its
- * rows/columns). The weight gradient splits dW's columns across threads and adds the images in order,
- * so no sum is ever split and results do not depend on the thread count.
+ * rows/columns). The weight gradient's sum over images is cut into fixed parts added in order
+ * ({@link ConvGemm#gradWeight}; the scalar path here splits dW's columns and adds the images in
+ * order), so results do not depend on the thread count.
  */
 final class Conv2dKernels {
     private Conv2dKernels() {}
@@ -228,9 +229,10 @@ final class Conv2dKernels {
     }
 
     /**
-     * dW[cout, ckk] = Σ_n dy[n] · cols[n]ᵀ. Threads own disjoint column ranges of dW (rows of cols,
-     * which each unfolds for itself) and add the images in order, so every element of dW is summed in
-     * the same order at every thread count.
+     * dW[cout, ckk] = Σ_n dy[n] · cols[n]ᵀ. With the Vector API, {@link ConvGemm#gradWeight}. The
+     * scalar path: threads own disjoint column ranges of dW (rows of cols, which each unfolds for
+     * itself) and add the images in order, so every element of dW is summed in the same order at
+     * every thread count.
      */
     static Tensor gradWeight(Tensor gradOut, Tensor x, int[] wShape, int stride, int pad) {
         Geometry g = Geometry.of(x.shape(), wShape, stride, pad);

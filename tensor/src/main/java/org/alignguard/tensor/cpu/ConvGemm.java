@@ -39,16 +39,15 @@ final class ConvGemm {
     private static final class Scratch {
         float[] cols = new float[0];
         float[] b = new float[0];
-        float[] a = new float[0];
+        /** The weight gradient's packed block of dY. */
+        float[] dyPacked = new float[0];
         final float[] tile = new float[MR * NR];
         final int[] seg = new int[3 * NR];
         int[] pix = new int[0];
-        /**
-         * Zero-padded image buffers by layout (cin, h, w, pad; the weight gradient's rings of
-         * channels-last images have their own keys): a UNet has a handful, and a buffer's border,
-         * never written, stays zero.
-         */
+        /** Zero-padded image buffers by layout (cin, h, w, pad): a UNet has a handful, and a buffer's border, never written, stays zero. */
         final java.util.Map<java.util.List<Integer>, float[]> padded = new java.util.HashMap<>();
+        /** The weight gradient's rings of channels-last images, by layout (their borders stay zero too). */
+        final java.util.Map<Ring, float[]> rings = new java.util.HashMap<>();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -59,7 +58,7 @@ final class ConvGemm {
      */
     private static final class Big {
         /** The weight gradient's partial sums, one dWt per part. */
-        float[] c = new float[0];
+        float[] partSums = new float[0];
         /** The forward convolutions' packed weights (one call at a time on this thread). */
         float[] w = new float[0];
 
@@ -263,7 +262,7 @@ final class ConvGemm {
      * of 4, 4 channels x 4 pixels at a time in registers ({@link Transpose4}), walking 4 channel
      * planes front to back together (4 sequential streams, which the prefetcher follows).
      */
-    static void channelsLast(float[] xs, int s, int cin, int h, int w, int pp, float[] xt, int d) {
+    private static void channelsLast(float[] xs, int s, int cin, int h, int w, int pp, float[] xt, int d) {
         int hw = h * w, wp = w + 2 * pp;
         if (cin % 4 == 0 && w % 4 == 0) {
             for (int c = 0; c < cin; c += 4)
@@ -290,62 +289,59 @@ final class ConvGemm {
     static final int GRAD_W_PARTS = 2;
 
     /**
+     * A thread's ring of channels-last images for the weight gradient: image img lives in slot
+     * img % slots, as ring[((slot*hp + iy + pp)*wp + ix + pp)*cin + c], zero-padded by pp. A K block
+     * of KC pixels reaches at most ceil(KC/ohw) + 1 images, so with that many slots the images of
+     * one block sit in distinct slots, none overwritten since it was written. For the benchmark's
+     * 16×16 maps with 64 channels that is 2 slots of 81 KB, which stay in L2; for 64×64 maps a slot
+     * is 1.1 MB. Each thread keeps one ring per layout (a UNet has a handful).
+     */
+    private record Ring(int slots, int cin, int h, int w, int pp) {
+        static Ring of(Conv2dKernels.Geometry g, int pp) {
+            return new Ring(Math.min(g.n(), (KC + g.ohw() - 1) / g.ohw() + 1), g.cin(), g.h(), g.w(), pp);
+        }
+        int slot() { return (h + 2 * pp) * (w + 2 * pp) * cin; }
+        float[] buffer(Scratch s) { return s.rings.computeIfAbsent(this, key -> new float[slots * slot()]); }
+        /** Image img of x (at xs[xo]) into its slot. */
+        void put(float[] xs, int xo, int img, float[] ring) {
+            channelsLast(xs, xo + img * cin * h * w, cin, h, w, pp, ring, img % slots * slot());
+        }
+    }
+
+    /**
      * dW (cout, cin, kh, kw) into dw[0..] = Σ_img dy[img] · im2col(x[img])ᵀ, as
      * <pre>
      *   dW = Σ_part dY[:, part] · cols[:, part]ᵀ      (parts of whole images, {@link #GRAD_W_PARTS})
      * </pre>
      * Work items are (part, column panel); with two threads, one thread per part. A thread walks its
      * part's K blocks (KC pixels) and, for each, puts the images the block reaches into channels-last
-     * order in its own small ring of padded buffers (in L2), packs the block of dY as A, then packs
-     * B from the ring and runs the micro-kernels. Nothing a thread reads was written by the other
-     * core: splitting dW's columns instead had each thread read a batch-sized channels-last copy and
-     * a packed dY that both threads had written.
+     * order in its own {@link Ring}, packs the block of dY as A, then packs B from the ring and runs
+     * the micro-kernels. Nothing a thread reads was written by the other core: splitting dW's
+     * columns instead had each thread read a batch-sized channels-last copy and a packed dY that both
+     * threads had written. With more threads than parts, the threads of one part split its columns
+     * and each transposes and packs the whole part for itself (repeated work, the price of keeping
+     * the sums independent of the thread count).
      */
     static void gradWeight(float[] dy, int dyo, float[] xs, int xo, Conv2dKernels.Geometry g, float[] dw) {
-        int n = g.n(), cin = g.cin(), h = g.h(), w = g.w(), hw = h * w, m = g.cout(), ohw = g.ohw();
-        int ckk = g.ckk(), kk = g.kh() * g.kw(), mp = roundUp(m, MR), size = m * ckk;
-        // x channels-last: ring[((slot*hp + iy + pp)*wp + ix + pp)*cin + c]; with cin a multiple of the
-        // vector length, zero-padded by pp = pad so that packing needs no bounds checks.
+        int n = g.n(), cin = g.cin(), m = g.cout(), ohw = g.ohw(), ckk = g.ckk(), kk = g.kh() * g.kw();
+        int size = m * ckk;
+        if (n == 0) {
+            java.util.Arrays.fill(dw, 0, size, 0f);
+            return;
+        }
+        // With cin a multiple of the vector length the ring is zero-padded by the convolution's
+        // padding, so that packing B needs no bounds checks.
         boolean padded = EdgeKernels.ENABLED && cin % SgemmKernel.L == 0;
-        int pp = padded ? g.pad() : 0, hp = h + 2 * pp, wp = w + 2 * pp;
-        // A K block of KC pixels reaches at most ceil(KC/ohw) + 1 images.
-        int slots = Math.min(n, (KC + ohw - 1) / ohw + 1);
-        java.util.List<Integer> layout = java.util.List.of(-slots, cin, h, w, pp);
+        Ring ring = Ring.of(g, padded ? g.pad() : 0);
         int parts = Math.min(GRAD_W_PARTS, n), panels = (ckk + NR - 1) / NR;
         Big big = BIG.get();
-        if (big.c.length < parts * size) big.c = new float[parts * size];
-        float[] sums = big.c;                       // part p's dWt[cout, (i*kw + j)*cin + c] at p*size
+        if (big.partSums.length < parts * size) big.partSums = new float[parts * size];
+        float[] sums = big.partSums;                // part p's dWt[cout, (i*kw + j)*cin + c] at p*size
         Parallel.forChunks(parts * panels, (long) m * (n / parts) * ohw * NR, (t0, t1) -> {
-            Scratch s = SCRATCH.get();
-            float[] ring = s.padded.computeIfAbsent(layout, key -> new float[slots * hp * wp * cin]);
-            if (s.a.length < mp * KC) s.a = new float[mp * KC];
-            float[] ap = s.a;
             for (int part = t0 / panels; part * panels < t1; part++) {
                 int j0 = Math.max(0, t0 - part * panels) * NR, j1 = Math.min(ckk, (t1 - part * panels) * NR);
-                int blocksN = (j1 - j0 + NC - 1) / NC, ncStep = roundUp((j1 - j0 + blocksN - 1) / blocksN, NR);
-                if (s.b.length < ncStep * KC) s.b = new float[ncStep * KC];
-                float[] bp = s.b;
-                int kLo = part * n / parts * ohw, kHi = (part + 1) * n / parts * ohw, next = kLo / ohw;
-                for (int k0 = kLo; k0 < kHi; k0 += KC) {
-                    int kc = Math.min(KC, kHi - k0);
-                    for (int last = (k0 + kc - 1) / ohw; next <= last; next++) {
-                        channelsLast(xs, xo + next * cin * hw, cin, h, w, pp, ring, (next % slots) * hp * wp * cin);
-                    }
-                    // dY[:, k0:k0+kc] packed as A: the block's image segments in turn.
-                    for (int k = k0; k < k0 + kc; ) {
-                        int img = k / ohw, p = k - img * ohw, len = Math.min(ohw - p, k0 + kc - k);
-                        for (int ir = 0; ir < m; ir += MR)
-                            SgemmKernel.packA(Math.min(MR, m - ir), len, dy, dyo + (img * m + ir) * ohw + p, ohw, 1,
-                                    ap, ir * kc + (k - k0) * MR);
-                        k += len;
-                    }
-                    for (int jc = j0; jc < j1; jc += ncStep) {
-                        int nc = Math.min(ncStep, j1 - jc);
-                        if (padded) packBChannelsLastPadded(g, ring, slots, k0, kc, jc, nc, bp, s);
-                        else packBChannelsLast(g, ring, slots, k0, kc, jc, nc, bp);
-                        SgemmKernel.macro(m, nc, kc, ap, 0, bp, sums, part * size + jc, ckk, k0 > kLo, s.tile);
-                    }
-                }
+                gradWeightPart(dy, dyo, xs, xo, g, ring, padded, part * n / parts, (part + 1) * n / parts, j0, j1,
+                        sums, part * size);
             }
         });
         // dw[co][c][t] = Σ_part sums[part][co][t*cin + c], the parts added in order
@@ -360,10 +356,50 @@ final class ConvGemm {
     }
 
     /**
-     * {@link #packBChannelsLast} for xt zero-padded by g.pad() (so every tap is in range) and cin a
-     * multiple of L: each run of one (i, j) is whole vectors.
+     * Columns j0..j1 of one part's dWt[cout, (i*kw + j)*cin + c] (at sums[so], row stride ckk) =
+     * dY[:, K] · cols[:, K]ᵀ over the pixels K of images img0..img1, K block by K block, on the
+     * calling thread.
      */
-    static void packBChannelsLastPadded(Conv2dKernels.Geometry g, float[] xt, int slots, int k0, int kc, int jc, int nc,
+    private static void gradWeightPart(float[] dy, int dyo, float[] xs, int xo, Conv2dKernels.Geometry g, Ring ring,
+                                       boolean padded, int img0, int img1, int j0, int j1, float[] sums, int so) {
+        int m = g.cout(), ohw = g.ohw(), ckk = g.ckk(), mp = roundUp(m, MR);
+        Scratch s = SCRATCH.get();
+        float[] images = ring.buffer(s);
+        if (s.dyPacked.length < mp * KC) s.dyPacked = new float[mp * KC];
+        // dWt's columns in blocks of at most NC, as equal as whole panels allow.
+        int colBlocks = (j1 - j0 + NC - 1) / NC, ncStep = roundUp((j1 - j0 + colBlocks - 1) / colBlocks, NR);
+        if (s.b.length < ncStep * KC) s.b = new float[ncStep * KC];
+        float[] ap = s.dyPacked, bp = s.b;
+        int kLo = img0 * ohw, kHi = img1 * ohw, nextImage = img0;
+        for (int k0 = kLo; k0 < kHi; k0 += KC) {
+            int kc = Math.min(KC, kHi - k0);
+            for (int last = (k0 + kc - 1) / ohw; nextImage <= last; nextImage++) ring.put(xs, xo, nextImage, images);
+            packDyBlock(dy, dyo, m, ohw, k0, kc, ap);
+            for (int jc = j0; jc < j1; jc += ncStep) {
+                int nc = Math.min(ncStep, j1 - jc);
+                if (padded) packBChannelsLastPadded(g, images, ring.slots(), k0, kc, jc, nc, bp, s);
+                else packBChannelsLast(g, images, ring.slots(), k0, kc, jc, nc, bp);
+                SgemmKernel.macro(m, nc, kc, ap, 0, bp, sums, so + jc, ckk, k0 > kLo, s.tile);
+            }
+        }
+    }
+
+    /** dY[:, k0:k0+kc] (the batch's pixels k, image by image) packed as A into ap, in packA's layout. */
+    private static void packDyBlock(float[] dy, int dyo, int m, int ohw, int k0, int kc, float[] ap) {
+        for (int k = k0; k < k0 + kc; ) {
+            int img = k / ohw, p = k - img * ohw, len = Math.min(ohw - p, k0 + kc - k);
+            for (int ir = 0; ir < m; ir += MR)
+                SgemmKernel.packA(Math.min(MR, m - ir), len, dy, dyo + (img * m + ir) * ohw + p, ohw, 1,
+                        ap, ir * kc + (k - k0) * MR);
+            k += len;
+        }
+    }
+
+    /**
+     * {@link #packBChannelsLast} for a ring zero-padded by g.pad() (so every tap is in range) and cin
+     * a multiple of L: each run of one (i, j) is whole vectors.
+     */
+    static void packBChannelsLastPadded(Conv2dKernels.Geometry g, float[] ring, int slots, int k0, int kc, int jc, int nc,
                                                 float[] bp, Scratch s) {
         final int L = SgemmKernel.L;
         int cin = g.cin(), hp = g.h() + 2 * g.pad(), wp = g.w() + 2 * g.pad(), ow = g.ow(), oh = g.oh();
@@ -390,14 +426,14 @@ final class ConvGemm {
                 if (qq == 0 && len == NR) {
                     for (int p = 0, d = base; p < kc; p++, d += NR) {
                         int o = pix[p] + toff;
-                        FloatVector.fromArray(SgemmKernel.S, xt, o).intoArray(bp, d);
-                        FloatVector.fromArray(SgemmKernel.S, xt, o + L).intoArray(bp, d + L);
+                        FloatVector.fromArray(SgemmKernel.S, ring, o).intoArray(bp, d);
+                        FloatVector.fromArray(SgemmKernel.S, ring, o + L).intoArray(bp, d + L);
                     }
                 } else {
                     for (int p = 0, d = base + qq; p < kc; p++, d += NR) {
                         int o = pix[p] + toff;
                         for (int v = 0; v < len; v += L)
-                            FloatVector.fromArray(SgemmKernel.S, xt, o + v).intoArray(bp, d + v);
+                            FloatVector.fromArray(SgemmKernel.S, ring, o + v).intoArray(bp, d + v);
                     }
                 }
                 qq += len;
@@ -408,10 +444,11 @@ final class ConvGemm {
     /**
      * Packs B[k0:k0+kc, jc:jc+nc] with B(k, r) = x[img, c, iy, ix] (k = img*ohw + oy*ow + ox,
      * r = (i*kw + j)*cin + c, iy = oy*stride - pad + i, ix = ox*stride - pad + j; 0 outside the image)
-     * into NR-column panels bp[q*NR*kc + p*NR + jj]. Each panel splits into runs of one (i, j), which
-     * are contiguous channels in xt.
+     * into NR-column panels bp[q*NR*kc + p*NR + jj], reading x from a {@link Ring} (unpadded: image
+     * img at ring[((img % slots)*h + iy)*w + ix)*cin + c]). Each panel splits into runs of one (i, j),
+     * which are contiguous channels in the ring.
      */
-    private static void packBChannelsLast(Conv2dKernels.Geometry g, float[] xt, int slots, int k0, int kc, int jc, int nc, float[] bp) {
+    private static void packBChannelsLast(Conv2dKernels.Geometry g, float[] ring, int slots, int k0, int kc, int jc, int nc, float[] bp) {
         int cin = g.cin(), h = g.h(), w = g.w(), ow = g.ow(), ohw = g.ohw(), kw = g.kw(), st = g.stride(), pad = g.pad();
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), base = jr * kc;
@@ -423,7 +460,7 @@ final class ConvGemm {
                 for (int p = 0; p < kc; p++) {
                     int iy = oy * st - pad + i, ix = ox * st - pad + j, d = base + p * NR + q;
                     if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                        System.arraycopy(xt, ((img % slots * h + iy) * w + ix) * cin + c, bp, d, len);
+                        System.arraycopy(ring, ((img % slots * h + iy) * w + ix) * cin + c, bp, d, len);
                     else
                         java.util.Arrays.fill(bp, d, d + len, 0f);
                     if (++ox == ow) {

@@ -33,10 +33,13 @@ class Conv2dKernelsTest {
             {2, 9, 8, 16, 4, 3, 3, 1, 1, 0},
             {2, 16, 9, 7, 5, 3, 3, 2, 1, 1},
             {2, 16, 6, 6, 12, 3, 3, 1, 0, 0},
-            // weight gradient: parts of 20 images whose K blocks reach past the ring of channels-last
-            // images (so slots are reused), padded (cin 16) and not; and images wider than a K block
+            // weight gradient: K blocks that reach past the ring of channels-last images, so slots are
+            // reused (ohw 25: 12 slots; ohw 100: 4 slots, all needed by the block of pixels 256..511,
+            // padded with cin 16 and unpadded), and images wider than a K block (ohw 400: 2 slots)
             {40, 16, 5, 5, 8, 3, 3, 1, 1, 0},
             {40, 3, 5, 5, 4, 3, 3, 1, 1, 1},
+            {12, 16, 10, 10, 8, 3, 3, 1, 1, 0},
+            {12, 3, 10, 10, 8, 3, 3, 1, 1, 1},
             {3, 16, 20, 20, 8, 3, 3, 1, 1, 0},
     };
 
