@@ -1,5 +1,7 @@
 package org.alignguard.tensor.cpu;
 
+import static org.alignguard.tensor.cpu.SgemmKernel.roundUp;
+
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -26,8 +28,6 @@ final class ConvGemm {
     private ConvGemm() {}
 
     private static final int MR = SgemmKernel.MR, NR = SgemmKernel.NR, KC = SgemmKernel.KC, NC = SgemmKernel.NC;
-
-    private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
 
     /** K block size: K split into equal blocks of at most KC. */
     static int kStep(int k) {
@@ -71,25 +71,6 @@ final class ConvGemm {
 
     private static final ThreadLocal<Big> BIG = ThreadLocal.withInitial(Big::new);
 
-    /**
-     * Packs A[m, k] (element (i,p) at a[o + i*rs + p*cs]) whole: the K block starting at k0 (size
-     * kstep or the rest) lies at ap[k0*mp ...], its row panel ir at + ir*kc, in packA's layout.
-     */
-    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs) {
-        return packWhole(m, k, kstep, a, o, rs, cs, new float[roundUp(m, MR) * k]);
-    }
-
-    /** {@link #packWhole} into ap (at least roundUp(m, MR)·k long; that part is overwritten whole, partial panels zero-filled). */
-    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
-        int mp = roundUp(m, MR);
-        for (int k0 = 0; k0 < k; k0 += kstep) {
-            int kc = Math.min(kstep, k - k0);
-            for (int ir = 0; ir < m; ir += MR)
-                SgemmKernel.packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, k0 * mp + ir * kc);
-        }
-        return ap;
-    }
-
     /** Stride-1 forward packs B straight from a zero-padded copy of x (no cols buffer). */
     static final boolean IMPLICIT = !"false".equals(System.getProperty("alignguard.conv.implicit"));
 
@@ -104,7 +85,7 @@ final class ConvGemm {
         }
         int m = g.cout(), ckk = g.ckk(), ohw = g.ohw(), xImg = g.cin() * g.h() * g.w();
         int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
-        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
+        float[] ap = SgemmKernel.packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
         Parallel.forChunks(g.n() * panelsN, (long) m * ckk * NR, (t0, t1) -> {
             Scratch s = SCRATCH.get();
             if (s.cols.length < ckk * ohw) s.cols = new float[ckk * ohw];
@@ -147,7 +128,7 @@ final class ConvGemm {
         java.util.List<Integer> layout = java.util.List.of(cin, h, w, pad);
         int[] koff = tapOffsets(g, hp, wp);
         int kstep = kStep(ckk), mp = roundUp(m, MR), panelsN = (ohw + NR - 1) / NR;
-        float[] ap = packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
+        float[] ap = SgemmKernel.packWhole(m, ckk, kstep, ws, wo, ckk, 1, BIG.get().weights(mp * ckk));
         Parallel.forChunks(n * panelsN, (long) m * ckk * NR, (t0, t1) -> {
             Scratch s = SCRATCH.get();
             int ncMax = Math.min(NC, roundUp(ohw, NR));

@@ -1,5 +1,7 @@
 package org.alignguard.tensor.cpu;
 
+import static org.alignguard.tensor.cpu.SgemmKernel.roundUp;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -35,8 +37,6 @@ final class ConvRows {
         return ENABLED && g.stride() == 1 && (g.ow() == 4 || g.ow() == 8) && g.ow() < L;
     }
 
-    private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
-
     /** Per-thread buffers: the padded batch (caller's), packed B, a block of C, the edge tile. */
     private static final class Buffers {
         float[] padded = new float[0];
@@ -70,7 +70,7 @@ final class ConvRows {
         int[] koff = ConvGemm.tapOffsets(g, hp, wp);
         int mp = roundUp(m, MR);
         if (own.a.length < mp * ckk) own.a = new float[mp * ckk];
-        float[] ap = ConvGemm.packWhole(m, ckk, kstep, ws, wo, ckk, 1, own.a);
+        float[] ap = SgemmKernel.packWhole(m, ckk, kstep, ws, wo, ckk, 1, own.a);
         int panels = (cols + NR - 1) / NR;
         Parallel.forChunks(panels, (long) m * ckk * NR, (p0, p1) -> {
             Buffers s = BUFFERS.get();

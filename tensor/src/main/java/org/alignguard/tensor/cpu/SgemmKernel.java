@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * Packing reads arbitrary strides (so transposed operands cost nothing extra) and pads edges with
  * zeros; partial tiles run a 4- or 8-row kernel ({@link EdgeKernels}) or go through a small tile
- * buffer. Every C element is computed with the same
- * operation order wherever it falls (full or edge tile, any thread split), so results are
- * bit-identical at every thread count: work is split over M or N only, never over K.
+ * buffer. Every C element is computed with the same operation order wherever it falls (full or
+ * edge tile, any thread split), so results are bit-identical at every thread count: work is split
+ * over M or N only, never over K.
  *
  * <p>Like the other kernels of this package it uses {@code jdk.incubator.vector}; {@link Sgemm} keeps
  * a scalar path that does not.
@@ -42,7 +42,8 @@ final class SgemmKernel {
     /** Rows of a row-major B that {@link #packB} copies into every panel before reading more. */
     static final int PACK_B_ROWS = 8;
 
-    private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
+    /** x rounded up to a multiple of r. */
+    static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
 
     /** Per-thread packing buffers, grown on demand and reused across calls. */
     private static final class Buffers {
@@ -93,11 +94,10 @@ final class SgemmKernel {
      */
     static Runnable kernelsOnly(int m, int n, int k, float[] a, float[] b, float[] c) {
         int mp = roundUp(m, MR), blocksN = (n + NC - 1) / NC, panels = mp / MR;
-        float[] ap = new float[mp * k];
+        float[] ap = packWhole(m, k, KC, a, 0, k, 1);
         float[][] bp = new float[((k + KC - 1) / KC) * blocksN][];
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            for (int ir = 0; ir < m; ir += MR) packA(Math.min(MR, m - ir), kc, a, ir * k + pc, k, 1, ap, pc * mp + ir * kc);
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
                 float[] block = bp[pc / KC * blocksN + jc / NC] = new float[roundUp(nc, NR) * kc];
@@ -174,6 +174,25 @@ final class SgemmKernel {
             if (add) for (int q = 0; q < cols; q++) c[o + q] += tile[t + q];
             else System.arraycopy(tile, t, c, o, cols);
         }
+    }
+
+    /**
+     * Packs A[m, k] (element (i,p) at a[o + i*rs + p*cs]) whole: the K block starting at k0 (size
+     * kstep or the rest) lies at ap[k0*mp ...], its row panel ir at + ir*kc, in packA's layout.
+     */
+    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs) {
+        return packWhole(m, k, kstep, a, o, rs, cs, new float[roundUp(m, MR) * k]);
+    }
+
+    /** {@link #packWhole} into ap (at least roundUp(m, MR)·k long; that part is overwritten whole, partial panels zero-filled). */
+    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
+        int mp = roundUp(m, MR);
+        for (int k0 = 0; k0 < k; k0 += kstep) {
+            int kc = Math.min(kstep, k - k0);
+            for (int ir = 0; ir < m; ir += MR)
+                packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, k0 * mp + ir * kc);
+        }
+        return ap;
     }
 
     /**
