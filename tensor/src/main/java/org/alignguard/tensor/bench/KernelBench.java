@@ -75,10 +75,22 @@ public final class KernelBench {
 
     static final long MIN_WARMUP_NANOS = Long.getLong("alignguard.bench.warmupMs", 1500) * 1_000_000L;
 
-    /** Warm-up: at least {@code warmup} runs and at least {@link #MIN_WARMUP_NANOS} (for the JIT). */
+    /** After the minimum warm-up, runs go on until the JIT has compiled nothing for this long... */
+    static final long JIT_QUIET_NANOS = 500_000_000L;
+    /** ...or the warm-up has lasted this long. */
+    static final long MAX_WARMUP_NANOS = 20_000_000_000L;
+
+    /**
+     * Warm-up: at least {@code warmup} runs and at least {@link #MIN_WARMUP_NANOS}, then on until the
+     * JIT has been quiet for {@link #JIT_QUIET_NANOS}. A compile still under way takes a core from
+     * the timed runs (the machine has two): with Winograd's convolution, whose dozen methods the JIT
+     * compiles and recompiles for about 2 s after start-up, a fixed 1.5 s warm-up timed the compiler
+     * too, and medians of 8 to 16 ms came from one build.
+     */
     static double medianSeconds(int warmup, int reps, Runnable body) {
         long start = System.nanoTime();
         for (int i = 0; i < warmup || System.nanoTime() - start < MIN_WARMUP_NANOS; i++) body.run();
+        warmUntilJitQuiet(body, start);
         double[] t = new double[Math.max(1, reps)];
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
@@ -87,6 +99,21 @@ public final class KernelBench {
         }
         Arrays.sort(t);
         return t.length % 2 == 1 ? t[t.length / 2] : 0.5 * (t[t.length / 2 - 1] + t[t.length / 2]);
+    }
+
+    /** Runs body until the JIT's total compilation time has not moved for {@link #JIT_QUIET_NANOS}. */
+    static void warmUntilJitQuiet(Runnable body, long start) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+        long compiled = jit.getTotalCompilationTime(), quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < JIT_QUIET_NANOS && System.nanoTime() - start < MAX_WARMUP_NANOS) {
+            body.run();
+            long now = jit.getTotalCompilationTime();
+            if (now != compiled) {
+                compiled = now;
+                quietSince = System.nanoTime();
+            }
+        }
     }
 
     /**

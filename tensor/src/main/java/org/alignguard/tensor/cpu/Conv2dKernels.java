@@ -125,6 +125,11 @@ final class Conv2dKernels {
      * parallel, one cols buffer per chunk; a single image lets the GEMM split instead.
      */
     private static void conv(float[] xs, int xo, Geometry g, float[] ws, int wo, float[] bs, float[] y) {
+        if (Winograd.fits(g)) {
+            // 3×3 stride 1 with enough channels: 2.25× fewer multiplies (the input gradient too).
+            Winograd.conv(xs, xo, g, ws, wo, bs, y);
+            return;
+        }
         if (Simd.ENABLED && ConvRows.fits(g)) {
             // 4×4 and 8×8 maps: one implicit GEMM over the batch, in the K blocks of the path it
             // replaces (convSmall's GEMM: blocks of KC; ConvGemm.conv: even blocks), so the same bits.
@@ -242,6 +247,10 @@ final class Conv2dKernels {
         int ckk = g.ckk(), ohw = g.ohw(), xImg = g.cin * g.h * g.w;
         Tensor out = Tensor.zeros(wShape);
         float[] dw = out.data();
+        if (Winograd.fits(g)) {
+            WinogradWeightGrad.gradWeight(dy, dyo, xs, xo, g, dw);
+            return out;
+        }
         if (Simd.ENABLED) {
             ConvGemm.gradWeight(dy, dyo, xs, xo, g, dw);
             return out;

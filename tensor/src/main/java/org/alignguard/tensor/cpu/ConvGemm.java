@@ -238,13 +238,14 @@ final class ConvGemm {
     }
 
     /**
-     * One image in channels-last order, inside a zero-padded layout:
-     * xt[d + ((iy + pp)*wp + ix + pp)*cin + c] = xs[s + c*h*w + iy*w + ix]. With cin and w multiples
-     * of 4, 4 channels x 4 pixels at a time in registers ({@link Transpose4}), walking 4 channel
-     * planes front to back together (4 sequential streams, which the prefetcher follows).
+     * One image in channels-last order, inside a zero-padded layout of rows wp pixels wide
+     * (wp ≥ w + pp): xt[d + ((iy + pp)*wp + ix + pp)*cin + c] = xs[s + c*h*w + iy*w + ix]. With cin
+     * and w multiples of 4, 4 channels x 4 pixels at a time in registers ({@link Transpose4}),
+     * walking 4 channel planes front to back together (4 sequential streams, which the prefetcher
+     * follows).
      */
-    private static void channelsLast(float[] xs, int s, int cin, int h, int w, int pp, float[] xt, int d) {
-        int hw = h * w, wp = w + 2 * pp;
+    static void channelsLast(float[] xs, int s, int cin, int h, int w, int pp, int wp, float[] xt, int d) {
+        int hw = h * w;
         if (cin % 4 == 0 && w % 4 == 0) {
             for (int c = 0; c < cin; c += 4)
                 for (int iy = 0; iy < h; iy++) {
@@ -285,7 +286,7 @@ final class ConvGemm {
         float[] buffer(Scratch s) { return s.rings.computeIfAbsent(this, key -> new float[slots * slot()]); }
         /** Image img of x (at xs[xo]) into its slot. */
         void put(float[] xs, int xo, int img, float[] ring) {
-            channelsLast(xs, xo + img * cin * h * w, cin, h, w, pp, ring, img % slots * slot());
+            channelsLast(xs, xo + img * cin * h * w, cin, h, w, pp, w + 2 * pp, ring, img % slots * slot());
         }
     }
 

@@ -147,16 +147,23 @@ final class SgemmKernel {
      */
     static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
                       boolean add, float[] tile) {
+        macro(m, nc, kc, ap, aOff, bp, 0, c, cOff, ldc, add, tile);
+    }
+
+    /** {@link #macro} with the packed B block at bp[bOff] (the Winograd products keep 16 of them in one array). */
+    static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
+                      boolean add, float[] tile) {
         for (int ir = 0; ir < m; ir += MR) {
             int mr = Math.min(MR, m - ir), ao = aOff + ir * kc, cRow = cOff + ir * ldc;
             for (int jr = 0; jr < nc; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
+                int bo = bOff + jr * kc;
                 if (mr == MR && nr == NR) {
-                    kernel(kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add);
+                    kernel(kc, ap, ao, bp, bo, c, cRow + jr, ldc, add);
                 } else if (EdgeKernels.ENABLED) {
-                    EdgeKernels.tile(mr, nr, kc, ap, ao, bp, jr * kc, c, cRow + jr, ldc, add, tile);
+                    EdgeKernels.tile(mr, nr, kc, ap, ao, bp, bo, c, cRow + jr, ldc, add, tile);
                 } else {
-                    kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
+                    kernel(kc, ap, ao, bp, bo, tile, 0, NR, false);
                     fromTile(mr, nr, tile, NR, c, cRow + jr, ldc, add);
                 }
             }
@@ -186,11 +193,16 @@ final class SgemmKernel {
 
     /** {@link #packWhole} into ap (at least roundUp(m, MR)·k long; that part is overwritten whole, partial panels zero-filled). */
     static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
+        return packWhole(m, k, kstep, a, o, rs, cs, ap, 0);
+    }
+
+    /** {@link #packWhole} into ap from ap[apOff] on. */
+    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap, int apOff) {
         int mp = roundUp(m, MR);
         for (int k0 = 0; k0 < k; k0 += kstep) {
             int kc = Math.min(kstep, k - k0);
             for (int ir = 0; ir < m; ir += MR)
-                packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, k0 * mp + ir * kc);
+                packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, apOff + k0 * mp + ir * kc);
         }
         return ap;
     }
