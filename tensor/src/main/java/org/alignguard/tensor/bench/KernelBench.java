@@ -83,9 +83,11 @@ public final class KernelBench {
     /**
      * Warm-up: at least {@code warmup} runs and at least {@link #MIN_WARMUP_NANOS}, then on until the
      * JIT has been quiet for {@link #JIT_QUIET_NANOS}. A compile still under way takes a core from
-     * the timed runs (the machine has two): with Winograd's convolution, whose dozen methods the JIT
-     * compiles and recompiles for about 2 s after start-up, a fixed 1.5 s warm-up timed the compiler
-     * too, and medians of 8 to 16 ms came from one build.
+     * the timed runs (on a 2-core machine, one of two): with Winograd's convolution, whose dozen
+     * methods the JIT compiles and recompiles for about 2 s after start-up, a fixed 1.5 s warm-up
+     * timed the compiler too, and medians of 8 to 16 ms came from one build. The JIT's clock counts
+     * finished compiles, so one compile longer than the quiet time would go unseen; none of the
+     * benchmarks' is.
      */
     static double medianSeconds(int warmup, int reps, Runnable body) {
         long start = System.nanoTime();

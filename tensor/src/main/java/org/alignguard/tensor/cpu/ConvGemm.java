@@ -239,7 +239,8 @@ final class ConvGemm {
 
     /**
      * One image in channels-last order, inside a zero-padded layout of rows wp pixels wide
-     * (wp ≥ w + pp): xt[d + ((iy + pp)*wp + ix + pp)*cin + c] = xs[s + c*h*w + iy*w + ix]. With cin
+     * (wp ≥ w + pp): xt[d + ((iy + pp)*wp + ix + pp)*cin + c] = xs[s + c*h*w + iy*w + ix]. Only
+     * the image's pixels are written: the zeros around them are the caller's. With cin
      * and w multiples of 4, 4 channels x 4 pixels at a time in registers ({@link Transpose4}),
      * walking 4 channel planes front to back together (4 sequential streams, which the prefetcher
      * follows).

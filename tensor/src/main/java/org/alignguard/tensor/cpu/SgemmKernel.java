@@ -139,18 +139,19 @@ final class SgemmKernel {
         }
     }
 
-    /**
-     * C[0:m, 0:nc] (+)= Apacked(m x kc at ap[aOff]) · Bpacked(kc x nc at bp[0]): the micro-kernel over
-     * every tile of one packed A block and one packed B block. Partial tiles go to
-     * {@link EdgeKernels#tile} (a 4- or 8-row kernel where the rows fit, else this kernel into the
-     * scratch tile). Also the convolutions' inner loops ({@link ConvGemm}, {@link ConvRows}).
-     */
+    /** {@link #macro} with the packed B block at bp[0]. */
     static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, float[] c, int cOff, int ldc,
                       boolean add, float[] tile) {
         macro(m, nc, kc, ap, aOff, bp, 0, c, cOff, ldc, add, tile);
     }
 
-    /** {@link #macro} with the packed B block at bp[bOff] (the Winograd products keep 16 of them in one array). */
+    /**
+     * C[0:m, 0:nc] (+)= Apacked(m x kc at ap[aOff]) · Bpacked(kc x nc at bp[bOff]): the micro-kernel
+     * over every tile of one packed A block and one packed B block. Partial tiles go to
+     * {@link EdgeKernels#tile} (a 4- or 8-row kernel where the rows fit, else this kernel into the
+     * scratch tile). Also the convolutions' inner loops ({@link ConvGemm}, {@link ConvRows}, and
+     * {@link Winograd}'s products, which keep 16 packed blocks in one array).
+     */
     static void macro(int m, int nc, int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
                       boolean add, float[] tile) {
         for (int ir = 0; ir < m; ir += MR) {
@@ -193,16 +194,11 @@ final class SgemmKernel {
 
     /** {@link #packWhole} into ap (at least roundUp(m, MR)·k long; that part is overwritten whole, partial panels zero-filled). */
     static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap) {
-        return packWhole(m, k, kstep, a, o, rs, cs, ap, 0);
-    }
-
-    /** {@link #packWhole} into ap from ap[apOff] on. */
-    static float[] packWhole(int m, int k, int kstep, float[] a, int o, int rs, int cs, float[] ap, int apOff) {
         int mp = roundUp(m, MR);
         for (int k0 = 0; k0 < k; k0 += kstep) {
             int kc = Math.min(kstep, k - k0);
             for (int ir = 0; ir < m; ir += MR)
-                packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, apOff + k0 * mp + ir * kc);
+                packA(Math.min(MR, m - ir), kc, a, o + ir * rs + k0 * cs, rs, cs, ap, k0 * mp + ir * kc);
         }
         return ap;
     }

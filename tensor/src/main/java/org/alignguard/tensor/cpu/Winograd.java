@@ -27,8 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * That is 16·cout·cin multiply-adds per tile against the direct convolution's 9·cout·cin per output
  * pixel, 36 per tile: 2.25× fewer. The transforms are additions only (and the ½ of G, on the
- * weights), vectorized over L tiles at a time: the input transform gathers each lane's patch, the
- * output transform scatters each lane's 2×2 pixels.
+ * weights), vectorized over L tiles at a time: the input transform reads each patch value of L
+ * tiles as contiguous runs of a padded copy of the image whose rows are stored deinterleaved
+ * ({@link Tiles}); the output transform interleaves a tile row's two pixel columns into contiguous
+ * stores (masked scatters where odd sizes cut tiles).
  *
  * <p>Numerics: the result is the same convolution summed in another order (G's ½ is exact in
  * binary), so it differs from the direct path in the last bits, about as much as two summation
@@ -52,12 +54,14 @@ final class Winograd {
     /**
      * Whether the geometry is a 3×3 stride-1 convolution this class computes: at least two images
      * (one image ran no faster than the direct path, which splits its columns across threads) and
-     * rows of tiles that a vector of L tiles spans at most twice (tw = L/2, or tw ≥ L − 1). The
-     * answer depends on the shape alone, never on the thread count, so results do not either.
+     * rows of tiles that a vector of L tiles spans at most twice (tw = L/2, or tw ≥ L − 1). With
+     * 128-bit vectors (L = 4 &lt; MR = 6, as on ARM's NEON) the weight gradient's A panels would not
+     * fit a vector: the direct path. The answer depends on the shape and the vector length alone,
+     * never on the thread count, so results do not either.
      */
     static boolean fits(Conv2dKernels.Geometry g) {
         int tw = (g.ow() + 1) / 2;
-        return ENABLED && Simd.ENABLED && g.kh() == 3 && g.kw() == 3 && g.stride() == 1 && g.pad() <= 2
+        return ENABLED && Simd.ENABLED && L >= MR && g.kh() == 3 && g.kw() == 3 && g.stride() == 1 && g.pad() <= 2
                 && g.n() >= 2 && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && g.oh() >= 2
                 && (tw == L / 2 || tw >= L - 1);
     }
@@ -70,8 +74,8 @@ final class Winograd {
      * every tile's 4×4 patch lies inside it. Each row is stored <em>deinterleaved</em>: its tw + 1
      * even columns, then its tw + 1 odd ones (row stride rs = 2·tw + 2). Then patch column j of the
      * tiles of one tile row is a contiguous run: even columns 2·tx (j = 0) and 2·tx + 2 (j = 2),
-     * odd columns 2·tx + 1 and 2·tx + 3. The buffer starts and ends with L floats of slack, as
-     * vector loads of a run reach past it.
+     * odd columns 2·tx + 1 and 2·tx + 3. The buffer ends with L floats of slack, as vector loads
+     * of a run reach past its last row.
      *
      * <p>Tiles are numbered row by row, t = ty·tw + tx, and the count is rounded up to whole
      * NR-column panels. A vector of L tiles spans at most two tile rows ({@link #fits} asks
@@ -123,8 +127,8 @@ final class Winograd {
             return new Tiles(th, tw, count, padded, hp, rs, segStart, second, out, all ? null : valid);
         }
 
-        /** Floats of the padded buffer: the channels' rows and the slack at both ends. */
-        int bufferSize(int cin) { return cin * hp * rs + 2 * L; }
+        /** Floats of the padded buffer: the channels' rows and the slack at the end. */
+        int bufferSize(int cin) { return cin * hp * rs + L; }
     }
 
     /** Per-thread buffers, kept between calls. */
@@ -179,11 +183,10 @@ final class Winograd {
         float[] xp = s.padded.computeIfAbsent(layout, key -> new float[tl.bufferSize(cin)]), v = s.v, m = s.m;
         for (int img = 0; img < n; img++) {
             int x0 = xo + img * xImg, y0 = img * yImg;
-            Parallel.forChunks(cin, 16L * tp, (c0, c1) -> {
-                pad(xs, x0, g, tl, xp, c0, c1);
-                inputTransform(xp, tl, g, c0, c1, v, SCRATCH.get().tmp);
-            });
-            Parallel.forChunks(16, (long) cout * cin * tp, (x0i, x1i) -> products(ap, v, m, tl, g, x0i, x1i, SCRATCH.get().tile));
+            // The whole image first: lanes past the last tile of a channel read into the next one.
+            pad(xs, x0, g, tl, xp, 0, cin);
+            Parallel.forChunks(cin, 16L * tp, (c0, c1) -> inputTransform(xp, tl, g, c0, c1, v, SCRATCH.get().tmp));
+            Parallel.forChunks(16, (long) cout * cin * tp, (xi0, xi1) -> products(ap, v, m, tl, g, xi0, xi1, SCRATCH.get().tile));
             Parallel.forChunks(cout, 16L * tp, (o0, o1) -> outputTransform(m, tl, g, o0, o1, bs, y, y0));
         }
     }
@@ -206,7 +209,7 @@ final class Winograd {
         boolean vector = w % L == 0;
         for (int c = c0; c < c1; c++)
             for (int iy = 0; iy < h; iy++) {
-                int s = src + (c * h + iy) * w, d = L + (c * tl.hp() + iy + pad) * rs;
+                int s = src + (c * h + iy) * w, d = (c * tl.hp() + iy + pad) * rs;
                 int de = d + (evenFrom + pad) / 2, dOdd = d + odd + (oddFrom + pad) / 2;
                 if (vector) {
                     // L columns at a time: the even ones and the odd ones to the low lanes, L/2 stored each.
@@ -290,7 +293,7 @@ final class Winograd {
         for (int c = c0; c < c1; c++) {
             int k0 = c / kstep * kstep, kc = Math.min(kstep, cin - k0), row = k0 * tp + (c - k0) * NR;
             for (int t0 = 0, gi = 0; t0 < tp; t0 += L, gi++) {
-                int o = L + c * plane, s0 = start[2 * gi], s1 = start[2 * gi + 1];
+                int o = c * plane, s0 = start[2 * gi], s1 = start[2 * gi + 1];
                 // Patch columns j = 0..3 are the even column 2tx, the odd one, the next even, the next odd.
                 transformPatches(xp, o + s0, rs, odd, 1, odd + 1, s1 - s0, second[gi], tmp, v,
                         row + (t0 / NR) * kc * NR + t0 % NR, xiStride);
@@ -342,7 +345,7 @@ final class Winograd {
      */
     static void outputTransform(float[] mbuf, Tiles tl, Conv2dKernels.Geometry g, int co0, int co1, float[] bs,
                                 float[] y, int yOff) {
-        int cout = g.cout(), ohw = g.ohw(), ow = g.ow(), tp = tl.padded(), xs = cout * tp;
+        int cout = g.cout(), ohw = g.ohw(), ow = g.ow(), tp = tl.padded(), xiStride = cout * tp;
         int[][] idx = tl.out();
         boolean[][] valid = tl.valid();
         boolean zipped = valid == null && tl.tw() % (L / 2) == 0;
@@ -352,18 +355,19 @@ final class Winograd {
             for (int t0 = 0; t0 < tp; t0 += L) {
                 if (valid == null && t0 >= tl.count()) break;
                 int m = co * tp + t0;
-                // M A: along each row a of the 4×4 tile, two columns.
-                FloatVector m0 = FloatVector.fromArray(S, mbuf, m), m1 = FloatVector.fromArray(S, mbuf, m + xs),
-                        m2 = FloatVector.fromArray(S, mbuf, m + 2 * xs), m3 = FloatVector.fromArray(S, mbuf, m + 3 * xs);
+                // M A: along each row a of the 4×4 tile, two columns. Written out rather than in a
+                // helper: a helper returning a vector that C2 does not inline boxes it (development log).
+                FloatVector m0 = FloatVector.fromArray(S, mbuf, m), m1 = FloatVector.fromArray(S, mbuf, m + xiStride),
+                        m2 = FloatVector.fromArray(S, mbuf, m + 2 * xiStride), m3 = FloatVector.fromArray(S, mbuf, m + 3 * xiStride);
                 FloatVector s00 = m0.add(m1).add(m2), s01 = m1.sub(m2).sub(m3);
-                m0 = FloatVector.fromArray(S, mbuf, m + 4 * xs); m1 = FloatVector.fromArray(S, mbuf, m + 5 * xs);
-                m2 = FloatVector.fromArray(S, mbuf, m + 6 * xs); m3 = FloatVector.fromArray(S, mbuf, m + 7 * xs);
+                m0 = FloatVector.fromArray(S, mbuf, m + 4 * xiStride); m1 = FloatVector.fromArray(S, mbuf, m + 5 * xiStride);
+                m2 = FloatVector.fromArray(S, mbuf, m + 6 * xiStride); m3 = FloatVector.fromArray(S, mbuf, m + 7 * xiStride);
                 FloatVector s10 = m0.add(m1).add(m2), s11 = m1.sub(m2).sub(m3);
-                m0 = FloatVector.fromArray(S, mbuf, m + 8 * xs); m1 = FloatVector.fromArray(S, mbuf, m + 9 * xs);
-                m2 = FloatVector.fromArray(S, mbuf, m + 10 * xs); m3 = FloatVector.fromArray(S, mbuf, m + 11 * xs);
+                m0 = FloatVector.fromArray(S, mbuf, m + 8 * xiStride); m1 = FloatVector.fromArray(S, mbuf, m + 9 * xiStride);
+                m2 = FloatVector.fromArray(S, mbuf, m + 10 * xiStride); m3 = FloatVector.fromArray(S, mbuf, m + 11 * xiStride);
                 FloatVector s20 = m0.add(m1).add(m2), s21 = m1.sub(m2).sub(m3);
-                m0 = FloatVector.fromArray(S, mbuf, m + 12 * xs); m1 = FloatVector.fromArray(S, mbuf, m + 13 * xs);
-                m2 = FloatVector.fromArray(S, mbuf, m + 14 * xs); m3 = FloatVector.fromArray(S, mbuf, m + 15 * xs);
+                m0 = FloatVector.fromArray(S, mbuf, m + 12 * xiStride); m1 = FloatVector.fromArray(S, mbuf, m + 13 * xiStride);
+                m2 = FloatVector.fromArray(S, mbuf, m + 14 * xiStride); m3 = FloatVector.fromArray(S, mbuf, m + 15 * xiStride);
                 FloatVector s30 = m0.add(m1).add(m2), s31 = m1.sub(m2).sub(m3);
                 // Aᵀ (M A): the tile's two rows.
                 FloatVector y00 = s00.add(s10).add(s20).add(bias), y01 = s01.add(s11).add(s21).add(bias);

@@ -28,9 +28,11 @@ import jdk.incubator.vector.VectorSpecies;
  * (NR input channels per tile: two vectors), D as A panels (MR output channels per tile: a
  * vector's first MR lanes).
  *
- * <p>The images are cut into {@link ConvGemm#GRAD_W_PARTS} parts of whole images; a part is one
- * thread's, its images and K blocks in order, and the parts' sums are added in order at the end.
- * So the bits depend on the shape alone, never on the thread count.
+ * <p>The images are cut into {@link ConvGemm#GRAD_W_PARTS} parts of whole images. Each (part, ξ)
+ * is summed by one thread, its images and K blocks in order, and the parts' sums are added in order
+ * at the end. So the bits depend on the shape alone, never on the thread count. With two threads
+ * each takes a part; with more, the threads of a part split its ξ, each transforming the part's
+ * images for itself.
  */
 final class WinogradWeightGrad {
     private WinogradWeightGrad() {}
@@ -61,9 +63,12 @@ final class WinogradWeightGrad {
         float[][] holder = SUMS.get();
         if (holder[0].length < parts * size) holder[0] = new float[parts * size];
         float[] sums = holder[0];
-        Parallel.forChunks(parts, 16L * cout * cin * tl.count() * (n / parts), (p0, p1) -> {
-            for (int part = p0; part < p1; part++)
-                part(dy, dyo, xs, xo, g, tl, part * n / parts, (part + 1) * n / parts, sums, part * size);
+        // Work items: (part, ξ). A thread's chunk of them transforms its parts' images whole (the
+        // transforms are cheap beside the products) and runs the products of its own ξ.
+        Parallel.forChunks(parts * 16, (long) cout * cin * tl.count() * (n / parts), (t0, t1) -> {
+            for (int part = t0 / 16; part * 16 < t1; part++)
+                part(dy, dyo, xs, xo, g, tl, part * n / parts, (part + 1) * n / parts,
+                        Math.max(0, t0 - part * 16), Math.min(16, t1 - part * 16), sums, part * size);
         });
         int plane = cout * cin;
         float[] u = new float[16], r = new float[12];
@@ -93,23 +98,24 @@ final class WinogradWeightGrad {
     }
 
     /**
-     * One part's dU[ξ] (cout × cin each, at sums[so + ξ·cout·cin]) over images img0..img1: per image,
-     * both transforms into packed operands, then the 16 GEMMs (K = the image's tiles, in blocks of at
-     * most KC), each adding to the sums of the images before.
+     * One part's dU[ξ] for ξ in xi0..xi1 (cout × cin each, at sums[so + ξ·cout·cin]) over images
+     * img0..img1: per image, both transforms into packed operands, then the GEMMs (K = the image's
+     * tiles, in blocks of at most KC), each adding to the sums of the images before.
      */
     private static void part(float[] dy, int dyo, float[] xs, int xo, Conv2dKernels.Geometry g, Winograd.Tiles tl,
-                             int img0, int img1, float[] sums, int so) {
+                             int img0, int img1, int xi0, int xi1, float[] sums, int so) {
         int cin = g.cin(), cout = g.cout(), h = g.h(), w = g.w(), ohw = g.ohw();
         int k = tl.count(), kstep = ConvGemm.kStep(k), mp = roundUp(cout, MR), np = roundUp(cin, NR);
-        int hp = tl.hp(), wp = 2 * tl.tw() + 2, dh = 2 * tl.th(), dwid = 2 * tl.tw();
+        // x zero-padded to whole tiles' patches (hp × wp pixels); dY to whole tiles (dyH × dyW).
+        int hp = tl.hp(), wp = tl.rs(), dyH = 2 * tl.th(), dyW = 2 * tl.tw();
         Scratch s = SCRATCH.get();
         if (s.a.length < 16 * mp * k) s.a = new float[16 * mp * k];
         if (s.b.length < 16 * np * k) s.b = new float[16 * np * k];
         float[] x = s.images.computeIfAbsent(java.util.List.of(0, cin, h, w, g.pad()), key -> new float[hp * wp * cin + L]);
-        float[] d = s.images.computeIfAbsent(java.util.List.of(1, cout, g.oh(), g.ow()), key -> new float[dh * dwid * cout + L]);
+        float[] d = s.images.computeIfAbsent(java.util.List.of(1, cout, g.oh(), g.ow()), key -> new float[dyH * dyW * cout + L]);
         for (int img = img0; img < img1; img++) {
             ConvGemm.channelsLast(xs, xo + img * cin * h * w, cin, h, w, g.pad(), wp, x, 0);
-            ConvGemm.channelsLast(dy, dyo + img * cout * ohw, cout, g.oh(), g.ow(), 0, dwid, d, 0);
+            ConvGemm.channelsLast(dy, dyo + img * cout * ohw, cout, g.oh(), g.ow(), 0, dyW, d, 0);
             for (int t = 0; t < k; t++) {
                 int ty = t / tl.tw(), tx = t - ty * tl.tw(), k0 = t / kstep * kstep, kc = Math.min(kstep, k - k0);
                 // V: the tile's patch, L input channels at a time, into B panels of NR channels.
@@ -118,11 +124,11 @@ final class WinogradWeightGrad {
                     Winograd.transformPatches(x, xPatch + c0, wp * cin, cin, 2 * cin, 3 * cin, 0, null, s.tmp, s.b,
                             k0 * np + c0 / NR * NR * kc + (t - k0) * NR + c0 % NR, np * k);
                 // D = A dY Aᵀ: the tile's 2×2 pixels, MR output channels at a time, into A panels.
-                int dPixel = (2 * ty * dwid + 2 * tx) * cout;
+                int dPixel = (2 * ty * dyW + 2 * tx) * cout;
                 for (int ir = 0; ir < cout; ir += MR)
-                    transformDy(d, dPixel + ir, cout, dwid * cout, s.a, k0 * mp + ir * kc + (t - k0) * MR, mp * k);
+                    transformDy(d, dPixel + ir, cout, dyW * cout, s.a, k0 * mp + ir * kc + (t - k0) * MR, mp * k);
             }
-            for (int xi = 0; xi < 16; xi++)
+            for (int xi = xi0; xi < xi1; xi++)
                 for (int k0 = 0; k0 < k; k0 += kstep)
                     SgemmKernel.macro(cout, cin, Math.min(kstep, k - k0), s.a, xi * mp * k + k0 * mp,
                             s.b, xi * np * k + k0 * np, sums, so + xi * cout * cin, cin, img > img0 || k0 > 0, s.tile);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class Conv2dKernelsTest {
 
     /** {n, cin, h, w, cout, kh, kw, stride, pad, bias}. */
-    static final int[][] SHAPES = {
+    private static final int[][] DIRECT_SHAPES = {
             {1, 1, 5, 5, 1, 3, 3, 1, 1, 0},
             {5, 3, 7, 9, 5, 3, 3, 1, 1, 1},
             {5, 3, 7, 9, 4, 3, 3, 2, 1, 0},
@@ -41,9 +41,14 @@ class Conv2dKernelsTest {
             {12, 16, 10, 10, 8, 3, 3, 1, 1, 0},
             {12, 3, 10, 10, 8, 3, 3, 1, 1, 1},
             {3, 16, 20, 20, 8, 3, 3, 1, 1, 0},
-            // Winograd F(2×2, 3×3) (WinogradTest checks these take it): tiles in vectors of two tile
-            // rows (tw = 8) or one (tw = 16), odd output sizes and partial vectors (masked stores),
-            // pad 0 and 2, two K blocks of input channels, cout not a multiple of the panel
+    };
+
+    /**
+     * Winograd F(2×2, 3×3) (WinogradTest checks these take it): tiles in vectors of two tile rows
+     * (tw = 8) or one (tw = 16), odd output sizes and partial vectors (masked stores), pad 0 and 2,
+     * two K blocks of input channels, cout not a multiple of the panel.
+     */
+    static final int[][] WINOGRAD_SHAPES = {
             {3, 32, 16, 16, 40, 3, 3, 1, 1, 1},
             {2, 33, 15, 15, 32, 3, 3, 1, 1, 0},
             {2, 32, 16, 32, 36, 3, 3, 1, 0, 1},
@@ -53,6 +58,9 @@ class Conv2dKernelsTest {
             {2, 32, 6, 29, 32, 3, 3, 1, 1, 0},
             {2, 300, 16, 16, 32, 3, 3, 1, 1, 0},
     };
+
+    static final int[][] SHAPES = java.util.stream.Stream.concat(java.util.Arrays.stream(DIRECT_SHAPES),
+            java.util.Arrays.stream(WINOGRAD_SHAPES)).toArray(int[][]::new);
 
     private static Tensor randn(Random r, int... shape) {
         int n = 1;
