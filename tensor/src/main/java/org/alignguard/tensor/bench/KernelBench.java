@@ -85,7 +85,8 @@ public final class KernelBench {
      * JIT has been quiet for {@link #JIT_QUIET_NANOS}. A compile still under way takes a core from
      * the timed runs (on a 2-core machine, one of two): with Winograd's convolution, whose dozen
      * methods the JIT compiles and recompiles for about 2 s after start-up, a fixed 1.5 s warm-up
-     * timed the compiler too, and medians of 8 to 16 ms came from one build. The JIT's clock counts
+     * timed the compiler too, and the medians of one build varied twofold (docs/PERFORMANCE.md,
+     * development log: "Winograd on the Zen 4 guest"). The JIT's clock counts
      * finished compiles, so one compile longer than the quiet time would go unseen; none of the
      * benchmarks' is.
      */

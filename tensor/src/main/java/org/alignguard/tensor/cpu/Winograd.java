@@ -88,12 +88,13 @@ final class Winograd {
      * @param second   per group, the lanes that come from the second run (null if one row)
      * @param out      per output pixel (a, b) of a tile (index 2a + b), where tile t's lies in a
      *                 channel of the output (0 where it lies outside)
-     * @param valid    per output pixel (a, b) of a tile (index 2a + b), whether tile t has it inside
-     *                 the output (odd sizes cut the last tiles); null when every real tile has all
-     *                 four and the tile count fills whole vectors
+     * @param valid    per group of L tiles and output pixel (a, b) of a tile (at 4·group + 2a + b),
+     *                 the lanes whose tile has that pixel inside the output (odd sizes cut the last
+     *                 tiles); null when every real tile has all four and the tile count fills whole
+     *                 vectors
      */
     record Tiles(int th, int tw, int count, int padded, int hp, int rs, int[] segStart, VectorMask<Float>[] second,
-                 int[][] out, boolean[][] valid) {
+                 int[][] out, VectorMask<Float>[] valid) {
         @SuppressWarnings("unchecked")
         static Tiles of(Conv2dKernels.Geometry g) {
             int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, count = th * tw, padded = roundUp(count, NR);
@@ -124,7 +125,10 @@ final class Winograd {
                         if (!v && t < count) all = false;
                     }
             }
-            return new Tiles(th, tw, count, padded, hp, rs, segStart, second, out, all ? null : valid);
+            VectorMask<Float>[] masks = new VectorMask[4 * groups];
+            for (int gi = 0; gi < groups; gi++)
+                for (int k = 0; k < 4; k++) masks[4 * gi + k] = VectorMask.fromArray(S, valid[k], gi * L);
+            return new Tiles(th, tw, count, padded, hp, rs, segStart, second, out, all ? null : masks);
         }
 
         /** Floats of the padded buffer: the channels' rows and the slack at the end. */
@@ -138,6 +142,8 @@ final class Winograd {
         final float[] tile = new float[MR * NR];
         /** The input transform's column pass (16 vectors). */
         final float[] tmp = new float[16 * L];
+        /** Padded image buffers by layout (cin, h, w, pad): the border, never written, stays zero. */
+        final java.util.Map<java.util.List<Integer>, float[]> padded = new java.util.HashMap<>();
 
         /** This scratch with V and M large enough for the geometry. */
         Scratch fit(Conv2dKernels.Geometry g, int tp) {
@@ -145,8 +151,6 @@ final class Winograd {
             if (m.length < 16 * g.cout() * tp) m = new float[16 * g.cout() * tp];
             return this;
         }
-        /** Padded image buffers by layout (cin, h, w, pad): the border, never written, stays zero. */
-        final java.util.Map<java.util.List<Integer>, float[]> padded = new java.util.HashMap<>();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -347,12 +351,12 @@ final class Winograd {
                                 float[] y, int yOff) {
         int cout = g.cout(), ohw = g.ohw(), ow = g.ow(), tp = tl.padded(), xiStride = cout * tp;
         int[][] idx = tl.out();
-        boolean[][] valid = tl.valid();
+        VectorMask<Float>[] valid = tl.valid();
         boolean zipped = valid == null && tl.tw() % (L / 2) == 0;
         for (int co = co0; co < co1; co++) {
             FloatVector bias = FloatVector.broadcast(S, bs == null ? 0f : bs[co]);
             int yo = yOff + co * ohw;
-            for (int t0 = 0; t0 < tp; t0 += L) {
+            for (int t0 = 0, gi = 0; t0 < tp; t0 += L, gi++) {
                 if (valid == null && t0 >= tl.count()) break;
                 int m = co * tp + t0;
                 // M A: along each row a of the 4×4 tile, two columns. Written out rather than in a
@@ -386,10 +390,10 @@ final class Winograd {
                     y10.intoArray(y, yo, idx[2], t0);
                     y11.intoArray(y, yo, idx[3], t0);
                 } else {
-                    y00.intoArray(y, yo, idx[0], t0, VectorMask.fromArray(S, valid[0], t0));
-                    y01.intoArray(y, yo, idx[1], t0, VectorMask.fromArray(S, valid[1], t0));
-                    y10.intoArray(y, yo, idx[2], t0, VectorMask.fromArray(S, valid[2], t0));
-                    y11.intoArray(y, yo, idx[3], t0, VectorMask.fromArray(S, valid[3], t0));
+                    y00.intoArray(y, yo, idx[0], t0, valid[4 * gi]);
+                    y01.intoArray(y, yo, idx[1], t0, valid[4 * gi + 1]);
+                    y10.intoArray(y, yo, idx[2], t0, valid[4 * gi + 2]);
+                    y11.intoArray(y, yo, idx[3], t0, valid[4 * gi + 3]);
                 }
             }
         }

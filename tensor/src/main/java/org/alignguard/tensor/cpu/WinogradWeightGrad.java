@@ -79,22 +79,17 @@ final class WinogradWeightGrad {
                 for (int part = 1; part < parts; part++) v += sums[part * size + xi * plane + p];
                 u[xi] = v;
             }
-            // Gᵀ dU (3 × 4), row by row: u0 + ½(u1 + u2), ½(u1 − u2), ½(u1 + u2) + u3 down each column.
-            for (int c = 0; c < 4; c++) {
-                float u0 = u[c], u1 = u[4 + c], u2 = u[8 + c], u3 = u[12 + c];
-                r[c] = u0 + 0.5f * (u1 + u2);
-                r[4 + c] = 0.5f * (u1 - u2);
-                r[8 + c] = 0.5f * (u1 + u2) + u3;
-            }
-            int o = p * 9;
-            for (int i = 0; i < 3; i++) {
-                // (Gᵀ dU) G along row i.
-                float v0 = r[4 * i], v1 = r[4 * i + 1], v2 = r[4 * i + 2], v3 = r[4 * i + 3];
-                dw[o + 3 * i] = v0 + 0.5f * (v1 + v2);
-                dw[o + 3 * i + 1] = 0.5f * (v1 - v2);
-                dw[o + 3 * i + 2] = 0.5f * (v1 + v2) + v3;
-            }
+            // Gᵀ dU (3 × 4), down each column c; then (Gᵀ dU) G, along each row i.
+            for (int c = 0; c < 4; c++) gt(u[c], u[4 + c], u[8 + c], u[12 + c], r, c, 4);
+            for (int i = 0; i < 3; i++) gt(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3], dw, p * 9 + 3 * i, 1);
         }
+    }
+
+    /** Gᵀ times the 4 values v0..v3: v0 + ½(v1 + v2), ½(v1 − v2), ½(v1 + v2) + v3 at out[o + i·stride]. */
+    private static void gt(float v0, float v1, float v2, float v3, float[] out, int o, int stride) {
+        out[o] = v0 + 0.5f * (v1 + v2);
+        out[o + stride] = 0.5f * (v1 - v2);
+        out[o + 2 * stride] = 0.5f * (v1 + v2) + v3;
     }
 
     /**
