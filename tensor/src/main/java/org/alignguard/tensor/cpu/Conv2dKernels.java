@@ -132,8 +132,8 @@ final class Conv2dKernels {
         }
         if (Simd.ENABLED && ConvRows.fits(g)) {
             // 4×4 and 8×8 maps: one implicit GEMM over the batch, in the K blocks of the path it
-            // replaces (convSmall's GEMM: blocks of KC; ConvGemm.conv: even blocks), so the same bits.
-            ConvRows.conv(xs, xo, g, ws, wo, bs, y, batchedSmall(g) ? SgemmKernel.KC : ConvGemm.kStep(g.ckk()));
+            // replaces (convSmall's GEMM: SgemmKernel.kStep; ConvGemm.conv: its kStep), so the same bits.
+            ConvRows.conv(xs, xo, g, ws, wo, bs, y, batchedSmall(g) ? SgemmKernel.kStep(g.ckk()) : ConvGemm.kStep(g.ckk()));
             return;
         }
         if (Simd.ENABLED && batchedSmall(g)) {

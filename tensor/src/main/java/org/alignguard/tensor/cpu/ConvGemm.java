@@ -31,8 +31,7 @@ final class ConvGemm {
 
     /** K block size: K split into equal blocks of at most KC. */
     static int kStep(int k) {
-        int blocks = (k + KC - 1) / KC;
-        return (k + blocks - 1) / blocks;
+        return SgemmKernel.evenBlocks(k, KC);
     }
 
     /** Per-thread scratch, reused across calls. */

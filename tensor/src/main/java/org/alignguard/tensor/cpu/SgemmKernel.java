@@ -8,12 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Loop nest, for one (sub-)problem run by one thread:
  * <pre>
- *   for pc in K step KC:
- *     for ic in M step MC:               A block (MC x KC) packed into MR-row micro-panels
- *       for jc in N step NC:             B block (KC x NC) packed into NR-column panels, kept in L2
- *         for ir in MC step MR:          A micro-panel (MR x KC) read from the packed block
- *           for jr in NC step NR:        micro-kernel: MR x NR tile of C in 2*MR vector registers
+ *   for pc in K step kc:                 kc = {@link #kStep}(K): K in equal blocks of at most GEMM_KC
+ *     for ic in M step MC:               A block (MC x kc) packed into MR-row micro-panels
+ *       for jc in N step nc:             B block (kc x nc) packed into NR-column panels, kept in L2
+ *         for ir in MC step MR:          A micro-panel (MR x kc) read from the packed block
+ *           for jr in nc step NR:        micro-kernel: MR x NR tile of C in 2*MR vector registers
  * </pre>
+ * Each K block is one pass over C: the micro-kernel loads C's tile, adds its sums and stores it.
+ * Long K blocks (up to 1024) mean few passes; the B block's width nc shrinks as kc grows
+ * ({@link #ncFor}), so that the block still fits beside A's panels and C's tiles in L2.
  * Packing reads arbitrary strides (so transposed operands cost nothing extra) and pads edges with
  * zeros; partial tiles run a 4- or 8-row kernel ({@link EdgeKernels}) or go through a small tile
  * buffer. Every C element is computed with the same operation order wherever it falls (full or
@@ -32,8 +35,17 @@ final class SgemmKernel {
     static final int NR = 2 * L;
     /** Rows of a micro-tile: 12 with 32 vector registers (AVX-512), else 6 (AVX2: 16 registers). */
     static final int MR = L >= 16 ? 12 : 6;
+    /** K block of the convolutions' products ({@link ConvGemm}, {@link Winograd}) and of {@link SmallGemm}. */
     static final int KC = Integer.getInteger("alignguard.sgemm.kc", 256);
+    /**
+     * Longest K block of {@link #gemm}. Each block is one pass over C; 1024 ran 2-4 % faster than 256
+     * at 1024³ and 2048³, the same at 512³ (docs/PERFORMANCE.md, eighteenth session).
+     */
+    static final int GEMM_KC = Integer.getInteger("alignguard.sgemm.gemmKc", 1024);
+    /** Widest B block (columns) of the convolutions' products, and the cap of {@link #ncFor}. */
     static final int NC = roundUp(Integer.getInteger("alignguard.sgemm.nc", 512), NR);
+    /** Floats of a B block of {@link #gemm} (256 KB), which {@link #ncFor} keeps it under. */
+    static final int B_BLOCK_FLOATS = 1 << 16;
     /** Rows of A packed at once; B is packed once per MC rows. */
     static final int MC = roundUp(Integer.getInteger("alignguard.sgemm.mc", 1152), MR);
     /** Below this many multiply-adds a call runs on the calling thread only. */
@@ -44,6 +56,22 @@ final class SgemmKernel {
 
     /** x rounded up to a multiple of r. */
     static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
+
+    /** k split into the fewest equal blocks of at most max: the block size (the last block may be shorter). */
+    static int evenBlocks(int k, int max) {
+        int blocks = (k + max - 1) / max;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /**
+     * {@link #gemm}'s K block for a product with inner dimension k: equal blocks of at most
+     * {@link #GEMM_KC}. The blocks fix the order of each C element's sums, so it depends on k alone,
+     * never on the thread count or on where the element lies.
+     */
+    static int kStep(int k) { return evenBlocks(k, GEMM_KC); }
+
+    /** {@link #gemm}'s B block width for K blocks of kc: at most {@link #B_BLOCK_FLOATS} floats, whole panels, at most NC. */
+    static int ncFor(int kc) { return Math.max(NR, Math.min(NC, B_BLOCK_FLOATS / Math.max(1, kc) / NR * NR)); }
 
     /** Per-thread packing buffers, grown on demand and reused across calls. */
     private static final class Buffers {
@@ -93,23 +121,24 @@ final class SgemmKernel {
      * panels. Its speed is this kernel's ceiling: what {@link #gemm} would reach if packing cost nothing.
      */
     static Runnable kernelsOnly(int m, int n, int k, float[] a, float[] b, float[] c) {
-        int mp = roundUp(m, MR), blocksN = (n + NC - 1) / NC, panels = mp / MR;
-        float[] ap = packWhole(m, k, KC, a, 0, k, 1);
-        float[][] bp = new float[((k + KC - 1) / KC) * blocksN][];
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc);
-                float[] block = bp[pc / KC * blocksN + jc / NC] = new float[roundUp(nc, NR) * kc];
+        int ks = kStep(k), ns = ncFor(ks);
+        int mp = roundUp(m, MR), blocksN = (n + ns - 1) / ns, panels = mp / MR;
+        float[] ap = packWhole(m, k, ks, a, 0, k, 1);
+        float[][] bp = new float[((k + ks - 1) / ks) * blocksN][];
+        for (int pc = 0; pc < k; pc += ks) {
+            int kc = Math.min(ks, k - pc);
+            for (int jc = 0; jc < n; jc += ns) {
+                int nc = Math.min(ns, n - jc);
+                float[] block = bp[pc / ks * blocksN + jc / ns] = new float[roundUp(nc, NR) * kc];
                 packB(kc, nc, b, pc * n + jc, n, 1, block);
             }
         }
         return () -> Parallel.forChunks(panels, Long.MAX_VALUE / panels, (p0, p1) -> {
             int i0 = p0 * MR, i1 = Math.min(m, p1 * MR);
-            for (int pc = 0; pc < k; pc += KC)
-                for (int jc = 0; jc < n; jc += NC)
-                    macro(i1 - i0, Math.min(NC, n - jc), Math.min(KC, k - pc), ap, pc * mp + i0 * Math.min(KC, k - pc),
-                            bp[pc / KC * blocksN + jc / NC], c, i0 * n + jc, n, pc > 0, BUFFERS.get().tile);
+            for (int pc = 0; pc < k; pc += ks)
+                for (int jc = 0; jc < n; jc += ns)
+                    macro(i1 - i0, Math.min(ns, n - jc), Math.min(ks, k - pc), ap, pc * mp + i0 * Math.min(ks, k - pc),
+                            bp[pc / ks * blocksN + jc / ns], c, i0 * n + jc, n, pc > 0, BUFFERS.get().tile);
         });
     }
 
@@ -119,19 +148,20 @@ final class SgemmKernel {
                        float[] b, int offB, int rsB, int csB,
                        float[] c, int offC, int ldc, boolean accumulate) {
         Buffers buf = BUFFERS.get();
-        int ncMax = Math.min(NC, roundUp(n, NR)), kcMax = Math.min(KC, k), mcMax = Math.min(MC, roundUp(m, MR));
-        if (buf.b.length < ncMax * kcMax) buf.b = new float[ncMax * kcMax];
-        if (buf.a.length < mcMax * kcMax) buf.a = new float[mcMax * kcMax];
+        int ks = kStep(k), ns = ncFor(ks);
+        int ncMax = Math.min(ns, roundUp(n, NR)), mcMax = Math.min(MC, roundUp(m, MR));
+        if (buf.b.length < ncMax * ks) buf.b = new float[ncMax * ks];
+        if (buf.a.length < mcMax * ks) buf.a = new float[mcMax * ks];
         float[] ap = buf.a, bp = buf.b, tile = buf.tile;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
+        for (int pc = 0; pc < k; pc += ks) {
+            int kc = Math.min(ks, k - pc);
             boolean add = accumulate || pc > 0;
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = Math.min(MC, m - ic);
                 for (int ir = 0; ir < mc; ir += MR)
                     packA(Math.min(MR, mc - ir), kc, a, offA + (ic + ir) * rsA + pc * csA, rsA, csA, ap, ir * kc);
-                for (int jc = 0; jc < n; jc += NC) {
-                    int nc = Math.min(NC, n - jc);
+                for (int jc = 0; jc < n; jc += ns) {
+                    int nc = Math.min(ns, n - jc);
                     packB(kc, nc, b, offB + pc * rsB + jc * csB, rsB, csB, bp);
                     macro(mc, nc, kc, ap, 0, bp, c, offC + ic * ldc + jc, ldc, add, tile);
                 }

@@ -51,7 +51,7 @@ class ConvRowsTest {
             boolean wasSmall = Conv2dKernels.batchedSmall(g);
             if (wasSmall) Conv2dKernels.convSmall(xs, 3, g, ws, 2, bs, before);
             else ConvGemm.conv(xs, 3, g, ws, 2, bs, before);
-            ConvRows.conv(xs, 3, g, ws, 2, bs, now, wasSmall ? SgemmKernel.KC : ConvGemm.kStep(g.ckk()));
+            ConvRows.conv(xs, 3, g, ws, 2, bs, now, wasSmall ? SgemmKernel.kStep(g.ckk()) : ConvGemm.kStep(g.ckk()));
             assertArrayEquals(before, now, java.util.Arrays.toString(s));
         }
     }

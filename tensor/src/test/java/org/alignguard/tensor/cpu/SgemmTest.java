@@ -97,6 +97,44 @@ class SgemmTest {
         check(261, 530, 700, false, false, false, 7);
         check(1250, 40, 300, false, true, true, 8);
         check(40, 1250, 300, true, false, false, 9);
+        check(70, 200, 2100, true, false, true, 10);           // three K blocks of 700
+    }
+
+    @Test
+    void kBlocksAreEqualAndAtMostGemmKc() {
+        assertEquals(1024, SgemmKernel.GEMM_KC, "the hand-solved cases below assume the default");
+        assertEquals(300, SgemmKernel.kStep(300));            // one block
+        assertEquals(1024, SgemmKernel.kStep(1024));
+        assertEquals(513, SgemmKernel.kStep(1025));           // two blocks, 513 + 512
+        assertEquals(700, SgemmKernel.kStep(2100));           // three blocks
+        // B blocks of at most 64K floats in whole panels (NR columns), never wider than NC.
+        assertEquals(64, SgemmKernel.ncFor(1024));
+        assertEquals(256, SgemmKernel.ncFor(256));
+        assertEquals(SgemmKernel.NC, SgemmKernel.ncFor(16));
+        assertEquals(SgemmKernel.NR, SgemmKernel.ncFor(100_000));
+    }
+
+    @Test
+    void sumsEachKBlockInOrderThenAddsItToC() {
+        // The operation order of every C element, emulated in scalar code: within a K block of
+        // kStep(k), one fused multiply-add chain from zero; each block's sum then added to C (the
+        // first block stores it). The packed product must give exactly these bits, serial or not,
+        // including edge tiles (13 rows, 40 columns).
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "the packed kernels need the Vector API");
+        Random r = new Random(12);
+        int m = 13, n = 40, k = 2100, ks = SgemmKernel.kStep(k);
+        float[] a = new float[m * k], b = new float[k * n], got = new float[m * n], want = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        Sgemm.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, got, 0, n, false, true);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                for (int p0 = 0; p0 < k; p0 += ks) {
+                    float acc = 0f;
+                    for (int p = p0; p < Math.min(k, p0 + ks); p++) acc = Math.fma(a[i * k + p], b[p * n + j], acc);
+                    want[i * n + j] = p0 == 0 ? acc : want[i * n + j] + acc;
+                }
+        assertArrayEquals(want, got);
     }
 
     @Test
@@ -175,7 +213,7 @@ class SgemmTest {
         // computes must still be the product, to the bit (partial panels, several K and N blocks).
         org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "the packed kernels need the Vector API");
         Random r = new Random(11);
-        int m = 100, n = 600, k = 300;
+        int m = 100, n = 600, k = 1100;                        // two K blocks of 550, seven B blocks
         float[] a = new float[m * k], b = new float[k * n], want = new float[m * n], got = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
