@@ -38,10 +38,10 @@ final class SgemmKernel {
     /** K block of the convolutions' products ({@link ConvGemm}, {@link Winograd}) and of {@link SmallGemm}. */
     static final int KC = Integer.getInteger("alignguard.sgemm.kc", 256);
     /**
-     * Longest K block of {@link #gemm}. Each block is one pass over C; 1024 ran 2-4 % faster than 256
-     * at 1024³ and 2048³, the same at 512³ (docs/PERFORMANCE.md, eighteenth session).
+     * Longest K block of {@link #gemm} (at least 1). Each block is one pass over C; 1024 ran faster than
+     * 256 at 1024³ and 2048³, and the same at 512³ (docs/PERFORMANCE.md, eighteenth session).
      */
-    static final int GEMM_KC = Integer.getInteger("alignguard.sgemm.gemmKc", 1024);
+    static final int GEMM_KC = Math.max(1, Integer.getInteger("alignguard.sgemm.gemmKc", 1024));
     /** Widest B block (columns) of the convolutions' products, and the cap of {@link #ncFor}. */
     static final int NC = roundUp(Integer.getInteger("alignguard.sgemm.nc", 512), NR);
     /** Floats of a B block of {@link #gemm} (256 KB), which {@link #ncFor} keeps it under. */

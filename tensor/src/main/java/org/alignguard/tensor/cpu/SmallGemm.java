@@ -31,9 +31,12 @@ final class SmallGemm {
     /** Rows of C per block: 12 accumulators, one vector of columns each. */
     private static final int R = 12;
 
-    /** Whether {@link #gemm} takes this shape: N at most 4 vectors, K in one block. */
+    /**
+     * Whether {@link #gemm} takes this shape: N at most 4 vectors, K in one block. One block of the
+     * packed product too ({@link SgemmKernel#kStep}), so that either path gives the same bits.
+     */
     static boolean fits(int n, int k) {
-        return ENABLED && n <= 4 * L && k <= SgemmKernel.KC;
+        return ENABLED && n <= 4 * L && k <= Math.min(SgemmKernel.KC, SgemmKernel.GEMM_KC);
     }
 
     private static final ThreadLocal<float[]> B_BUFFER = ThreadLocal.withInitial(() -> new float[4 * L * SgemmKernel.KC]);

@@ -10,11 +10,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The batch-wide implicit GEMM for 4- and 8-wide maps ({@link ConvRows}) gives the bits of the path
- * it replaced: Conv2dKernels.convSmall (one GEMM over an unfolded batch, K blocks of KC) for small
- * maps of several images, ConvGemm.conv (image by image, even K blocks) otherwise. Conv2dKernelsTest
+ * it replaced: Conv2dKernels.convSmall (one GEMM over an unfolded batch, K in the product's blocks,
+ * SgemmKernel.kStep) for small maps of several images, ConvGemm.conv (image by image, even K blocks) otherwise. Conv2dKernelsTest
  * checks all of them against a double-precision convolution; this checks that switching changed no
  * result (a trained model, a fixture). The shapes cover a last panel that the batch fills only in
- * part, K split in blocks (cin·9 > 256), padding 0 and 2, 1×1 kernels and Cout off the 12-row panels.
+ * part, K split in blocks (cin·9 > 256 for ConvGemm's blocks, cin·9 > 1024 for the product's),
+ * padding 0 and 2, 1×1 kernels and Cout off the 12-row panels.
  */
 class ConvRowsTest {
 
@@ -31,7 +32,7 @@ class ConvRowsTest {
         int[][] shapes = {
                 {16, 64, 4, 4, 64, 3, 1}, {3, 64, 4, 4, 70, 3, 1}, {5, 33, 8, 8, 17, 3, 1}, {16, 64, 8, 8, 64, 3, 1},
                 {2, 7, 6, 6, 5, 3, 0}, {3, 5, 4, 4, 13, 5, 2}, {4, 40, 4, 4, 24, 1, 0}, {1, 64, 8, 8, 64, 3, 1},
-                {1, 128, 4, 4, 64, 3, 1}, {7, 20, 8, 8, 9, 1, 0},
+                {1, 128, 4, 4, 64, 3, 1}, {7, 20, 8, 8, 9, 1, 0}, {3, 128, 4, 4, 64, 3, 1},
         };
         Random r = new Random(11);
         int checked = 0;

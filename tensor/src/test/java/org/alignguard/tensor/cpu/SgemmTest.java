@@ -93,11 +93,13 @@ class SgemmTest {
 
     @Test
     void largeEnoughToRunInParallelAndBlockK() {
-        // Bigger than the K, M and N blocks, odd sizes: exercises every edge path and both splits.
+        // Bigger than the M and N blocks, odd sizes: exercises every edge path and both splits; the
+        // last two run several K blocks (1025 = 513 + 512, and three of 700).
         check(261, 530, 700, false, false, false, 7);
         check(1250, 40, 300, false, true, true, 8);
         check(40, 1250, 300, true, false, false, 9);
-        check(70, 200, 2100, true, false, true, 10);           // three K blocks of 700
+        check(30, 70, 1025, false, true, false, 11);
+        check(70, 200, 2100, true, false, true, 10);
     }
 
     @Test
@@ -118,15 +120,18 @@ class SgemmTest {
     void sumsEachKBlockInOrderThenAddsItToC() {
         // The operation order of every C element, emulated in scalar code: within a K block of
         // kStep(k), one fused multiply-add chain from zero; each block's sum then added to C (the
-        // first block stores it). The packed product must give exactly these bits, serial or not,
-        // including edge tiles (13 rows, 40 columns).
+        // first block stores it). The packed product must give exactly these bits, on one thread and
+        // on several (26 rows: large enough to split, each part with an edge tile; 40 columns).
         org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "the packed kernels need the Vector API");
         Random r = new Random(12);
-        int m = 13, n = 40, k = 2100, ks = SgemmKernel.kStep(k);
-        float[] a = new float[m * k], b = new float[k * n], got = new float[m * n], want = new float[m * n];
+        int m = 26, n = 40, k = 2100, ks = SgemmKernel.kStep(k);
+        org.junit.jupiter.api.Assertions.assertTrue((long) m * n * k >= SgemmKernel.PARALLEL_MIN_MACS, "large enough to run in parallel");
+        float[] a = new float[m * k], b = new float[k * n], serial = new float[m * n], par = new float[m * n];
+        float[] want = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
-        Sgemm.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, got, 0, n, false, true);
+        Sgemm.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, serial, 0, n, false, false);
+        Sgemm.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, par, 0, n, false, true);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
                 for (int p0 = 0; p0 < k; p0 += ks) {
@@ -134,7 +139,8 @@ class SgemmTest {
                     for (int p = p0; p < Math.min(k, p0 + ks); p++) acc = Math.fma(a[i * k + p], b[p * n + j], acc);
                     want[i * n + j] = p0 == 0 ? acc : want[i * n + j] + acc;
                 }
-        assertArrayEquals(want, got);
+        assertArrayEquals(want, serial);
+        assertArrayEquals(want, par);
     }
 
     @Test
@@ -150,7 +156,7 @@ class SgemmTest {
     void sameBitsAtEveryThreadSplit() {
         // Results must not depend on where the M/N split falls: compare sub-blocks computed alone.
         Random r = new Random(42);
-        int m = 150, n = 170, k = 530;
+        int m = 150, n = 170, k = 1100;                        // two K blocks
         Operand a = Operand.of(r, m, k, false), b = Operand.of(r, k, n, false);
         float[] whole = new float[m * n];
         Sgemm.gemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, whole, 0, n, false, false);
@@ -213,7 +219,7 @@ class SgemmTest {
         // computes must still be the product, to the bit (partial panels, several K and N blocks).
         org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "the packed kernels need the Vector API");
         Random r = new Random(11);
-        int m = 100, n = 600, k = 1100;                        // two K blocks of 550, seven B blocks
+        int m = 100, n = 600, k = 1100;                        // two K blocks of 550, several B blocks
         float[] a = new float[m * k], b = new float[k * n], want = new float[m * n], got = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
