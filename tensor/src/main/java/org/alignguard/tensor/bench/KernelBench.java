@@ -121,7 +121,7 @@ public final class KernelBench {
 
     /**
      * Prints one JSON line per benchmark. With arguments, runs only the named ones:
-     * {@code sgemm512 sgemm1024 sgemm64x256x256 conv}.
+     * {@code sgemm512 sgemm1024 sgemm2048 mlp-gemm conv}.
      */
     public static void main(String[] args) {
         java.util.List<String> which = args.length == 0

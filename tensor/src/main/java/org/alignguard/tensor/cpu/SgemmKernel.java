@@ -57,8 +57,9 @@ final class SgemmKernel {
     /** x rounded up to a multiple of r. */
     static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
 
-    /** k split into the fewest equal blocks of at most max: the block size (the last block may be shorter). */
+    /** k split into the fewest equal blocks of at most max: the block size (the last block may be shorter; 0 for k = 0, no blocks). */
     static int evenBlocks(int k, int max) {
+        if (k <= 0) return 0;
         int blocks = (k + max - 1) / max;
         return (k + blocks - 1) / blocks;
     }

@@ -36,7 +36,7 @@ final class SmallGemm {
      * packed product too ({@link SgemmKernel#kStep}), so that either path gives the same bits.
      */
     static boolean fits(int n, int k) {
-        return ENABLED && n <= 4 * L && k <= Math.min(SgemmKernel.KC, SgemmKernel.GEMM_KC);
+        return ENABLED && n <= 4 * L && k <= SgemmKernel.KC && SgemmKernel.kStep(k) == k;
     }
 
     private static final ThreadLocal<float[]> B_BUFFER = ThreadLocal.withInitial(() -> new float[4 * L * SgemmKernel.KC]);

@@ -105,6 +105,7 @@ class SgemmTest {
     @Test
     void kBlocksAreEqualAndAtMostGemmKc() {
         assertEquals(1024, SgemmKernel.GEMM_KC, "the hand-solved cases below assume the default");
+        assertEquals(0, SgemmKernel.kStep(0));                // no blocks (an empty product)
         assertEquals(300, SgemmKernel.kStep(300));            // one block
         assertEquals(1024, SgemmKernel.kStep(1024));
         assertEquals(513, SgemmKernel.kStep(1025));           // two blocks, 513 + 512
